@@ -1,0 +1,1 @@
+"""The cooperation matchmaking service of the CBD Clearing-House Mechanism."""

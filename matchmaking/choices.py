@@ -1,0 +1,71 @@
+"""Every status and kind of the domain, in one place."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Direction(models.TextChoices):
+    OFFER = "offer", _("Offer")
+    REQUEST = "request", _("Request")
+
+
+class OpportunityStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class OrganizationKind(models.TextChoices):
+    PARTY = "party", _("Party (national focal point)")
+    INSTITUTE = "institute", _("Institute")
+    NGO = "ngo", _("Non-governmental organization")
+    IGO = "igo", _("Intergovernmental organization")
+    PRIVATE = "private", _("Private sector")
+    SECRETARIAT = "secretariat", _("Secretariat")
+
+
+class MemberRole(models.TextChoices):
+    EDITOR = "editor", _("Editor")
+    VIEWER = "viewer", _("Viewer")
+
+
+class GroupKind(models.TextChoices):
+    UN_REGION = "un_region", _("UN regional group")
+    ELIGIBILITY = "eligibility", _("Eligibility group")
+
+
+class Actor(models.TextChoices):
+    CBD = "cbd", _("The CBD clearing-house mechanism")
+    NATIONAL = "national", _("National clearing-house mechanisms")
+    BOTH = "both", _("The CBD and national clearing-house mechanisms")
+
+
+class EmbeddingStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed, to be retried")
+
+
+class MatchStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Interest expressed")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# Matches in these states hold one unit of each posting's capacity.
+CAPACITY_HOLDING_STATUSES = (MatchStatus.ACCEPTED, MatchStatus.IN_PROGRESS, MatchStatus.COMPLETED)
+# Matches in these states are still alive: a second one on the same pair is refused.
+ACTIVE_MATCH_STATUSES = (MatchStatus.PROPOSED, *CAPACITY_HOLDING_STATUSES)
+
+
+class Indicator(models.TextChoices):
+    PEOPLE_TRAINED = "people_trained", _("People trained")
+    WEBSITES_HOSTED = "websites_hosted", _("Websites hosted")
+    WEBSITES_LAUNCHED = "websites_launched", _("Websites launched")
+    RECORDS_DIGITISED = "records_digitised", _("Records digitised")
+    GRANTS_AWARDED = "grants_awarded", _("Grants awarded")
+    OTHER = "other", _("Other")

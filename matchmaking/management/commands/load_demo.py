@@ -1,0 +1,43 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from matchmaking import services
+from matchmaking.models import Objective, Opportunity, Organization
+from matchmaking.reference import DATA_DIR
+
+
+class Command(BaseCommand):
+    help = (
+        "Loads demo postings: the Belgian CHM's real partnership offers and a few requests. "
+        "Running it again creates nothing twice."
+    )
+
+    def handle(self, *args, **options):
+        with open(DATA_DIR / "demo.json", encoding="utf-8") as f:
+            data = json.load(f)
+        created = 0
+        with transaction.atomic():
+            organizations = {}
+            for row in data["organizations"]:
+                row = dict(row)
+                key = row.pop("key")
+                row["country_id"] = row.pop("country")
+                organizations[key], _ = Organization.objects.get_or_create(name=row.pop("name"), defaults=row)
+            for row in data["opportunities"]:
+                row = dict(row)
+                organization = organizations[row.pop("organization")]
+                if Opportunity.objects.filter(organization=organization, title=row["title"]).exists():
+                    continue
+                row["cooperation_type_id"] = row.pop("cooperation_type")
+                row["objectives"] = list(Objective.objects.filter(code__in=row.get("objectives", [])))
+                row.setdefault("capacity", 1)
+                try:
+                    services.create_opportunity(user=None, data={**row, "organization": organization})
+                except Exception as error:
+                    raise CommandError(
+                        f"Demo posting {row['title']!r} could not be loaded: {error}"
+                    ) from error
+                created += 1
+        self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {created} new postings."))

@@ -1,0 +1,226 @@
+"""Postings: offers and requests of technical and scientific cooperation."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MinValueValidator
+from django.db import models
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from matchmaking.choices import (
+    CAPACITY_HOLDING_STATUSES,
+    Direction,
+    EmbeddingStatus,
+    MemberRole,
+    OpportunityStatus,
+)
+
+TITLE_MAX_LENGTH = 200
+DESCRIPTION_MAX_LENGTH = 20_000
+# Sane bounds on the lists a posting carries.
+LIST_LIMITS = {
+    "themes": 16,
+    "objectives": 50,
+    "languages": 10,
+    "eligible_groups": 9,
+    "eligible_countries": 250,
+}
+
+
+class OpportunityQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Open and closed postings are public; drafts only to their organization's members and staff."""
+        if user.is_authenticated and user.is_staff:
+            return self.all()
+        public = ~Q(status=OpportunityStatus.DRAFT)
+        if not user.is_authenticated:
+            return self.filter(public)
+        from .organizations import Membership
+
+        member = Membership.objects.filter(user=user, organization=OuterRef("organization"))
+        return self.filter(public | Exists(member))
+
+    def editable_by(self, user):
+        """Postings the user may change: those of organizations they edit for, or any for staff."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        from .organizations import Membership
+
+        editor = Membership.objects.filter(
+            user=user, organization=OuterRef("organization"), role=MemberRole.EDITOR
+        )
+        return self.filter(Exists(editor))
+
+    def live(self, today=None):
+        """Open postings that have not ended and whose application deadline has not passed."""
+        today = today or timezone.localdate()
+        return (
+            self.filter(status=OpportunityStatus.OPEN)
+            .exclude(ends_on__lt=today)
+            .exclude(application_deadline__lt=today)
+        )
+
+    def eligible_for(self, country):
+        """Postings that an organization of `country` (a Country or its code) may take up:
+        those listing it, or any group it belongs to; empty eligibility means anyone."""
+        from .reference import Country
+
+        if not isinstance(country, Country):
+            country = Country.objects.filter(pk=country).prefetch_related("groups").first()
+        if country is None:
+            return self.none()
+        through_countries = Opportunity.eligible_countries.through.objects
+        through_groups = Opportunity.eligible_groups.through.objects
+        open_to_all = ~Exists(through_countries.filter(opportunity=OuterRef("pk"))) & ~Exists(
+            through_groups.filter(opportunity=OuterRef("pk"))
+        )
+        listed = Exists(through_countries.filter(opportunity=OuterRef("pk"), country=country.pk))
+        in_group = Exists(
+            through_groups.filter(opportunity=OuterRef("pk"), countrygroup__in=country.group_codes())
+        )
+        return self.filter(open_to_all | listed | in_group)
+
+    def with_capacity_held(self):
+        """Annotates `capacity_held`: the matches accepted, in progress or completed."""
+        from .matches import Match
+
+        held = (
+            Match.objects.filter(
+                Q(offer=OuterRef("pk")) | Q(request=OuterRef("pk")), status__in=CAPACITY_HOLDING_STATUSES
+            )
+            .order_by()
+            .annotate(n=Func(F("id"), function="COUNT"))
+            .values("n")
+        )
+        return self.annotate(capacity_held=Coalesce(Subquery(held, output_field=IntegerField()), 0))
+
+    def with_capacity_left(self):
+        return self.with_capacity_held().filter(capacity_held__lt=F("capacity"))
+
+
+class Opportunity(models.Model):
+    """One posting: an offer of cooperation or a request for it, by an organization.
+    A request's eligibility fields stay empty; an offer's empty eligibility means anyone."""
+
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    description = models.TextField(
+        max_length=DESCRIPTION_MAX_LENGTH, validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)]
+    )
+    cooperation_type = models.ForeignKey(
+        "matchmaking.CooperationType", on_delete=models.PROTECT, default="other", related_name="+"
+    )
+    themes = models.ManyToManyField("matchmaking.Theme", blank=True, related_name="opportunities")
+    objectives = models.ManyToManyField("matchmaking.Objective", blank=True, related_name="opportunities")
+    organization = models.ForeignKey(
+        "matchmaking.Organization", on_delete=models.PROTECT, related_name="opportunities"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    languages = models.ManyToManyField("matchmaking.Language", blank=True, related_name="+")
+    eligible_groups = models.ManyToManyField("matchmaking.CountryGroup", blank=True, related_name="+")
+    eligible_countries = models.ManyToManyField("matchmaking.Country", blank=True, related_name="+")
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    application_deadline = models.DateField(null=True, blank=True)
+    capacity = models.PositiveIntegerField(
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text=_("How many partners this posting can take on."),
+    )
+    status = models.CharField(
+        max_length=10, choices=OpportunityStatus.choices, default=OpportunityStatus.OPEN
+    )
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+    hide_contact = models.BooleanField(
+        default=False, help_text=_("Show the contact details only to partners whose match was accepted.")
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OpportunityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "opportunities"
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="opportunity_capacity_at_least_one"),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True)
+                | Q(starts_on__isnull=True)
+                | Q(ends_on__gte=F("starts_on")),
+                name="opportunity_ends_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "direction"])]
+
+    def __str__(self):
+        return f"{self.get_direction_display()}: {self.title}"
+
+    def clean(self):
+        self.clean_dates(self.starts_on, self.ends_on, self.application_deadline)
+
+    @staticmethod
+    def clean_dates(starts_on, ends_on, application_deadline):
+        errors = {}
+        if starts_on and ends_on and ends_on < starts_on:
+            errors["ends_on"] = _("The end date must not be before the start date.")
+        if application_deadline and ends_on and application_deadline > ends_on:
+            errors["application_deadline"] = _("The application deadline must not be after the end date.")
+        if errors:
+            raise ValidationError(errors)
+
+    @staticmethod
+    def clean_lists(direction, lists):
+        """Checks list sizes, and that a request carries no eligibility restriction.
+        `lists` maps field names (see LIST_LIMITS) to the submitted values."""
+        errors = {}
+        for name, values in lists.items():
+            limit = LIST_LIMITS[name]
+            if values is not None and len(values) > limit:
+                errors[name] = _("At most %(limit)d items are allowed.") % {"limit": limit}
+        if direction == Direction.REQUEST:
+            for name in ("eligible_groups", "eligible_countries"):
+                if lists.get(name):
+                    errors[name] = _("A request has no eligibility restriction: leave this empty.")
+        if errors:
+            raise ValidationError(errors)
+
+    def is_expired(self, today=None):
+        today = today or timezone.localdate()
+        return bool(
+            (self.ends_on and self.ends_on < today)
+            or (self.application_deadline and self.application_deadline < today)
+        )
+
+    def embedding_text(self):
+        return f"{self.title}\n{self.description}"
+
+
+class OpportunityEmbedding(models.Model):
+    """The vector of a posting's text, with the model that made it and a hash of the text, so that
+    unchanged text is never embedded twice and a model change re-embeds."""
+
+    opportunity = models.OneToOneField(
+        Opportunity, on_delete=models.CASCADE, primary_key=True, related_name="embedding"
+    )
+    status = models.CharField(max_length=10, choices=EmbeddingStatus.choices, default=EmbeddingStatus.PENDING)
+    model_name = models.CharField(max_length=200, blank=True)
+    text_hash = models.CharField(max_length=64, blank=True)
+    vector = models.BinaryField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["opportunity_id"]
+
+    def __str__(self):
+        return f"{self.opportunity_id} {self.status} {self.model_name}"

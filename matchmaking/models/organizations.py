@@ -1,0 +1,70 @@
+"""Who posts: organizations and their members."""
+
+from django.conf import settings
+from django.db import models
+
+from matchmaking.choices import MemberRole, OrganizationKind
+
+
+class OrganizationQuerySet(models.QuerySet):
+    def editable_by(self, user):
+        """Organizations whose postings and members the user may change."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        return self.filter(memberships__user=user, memberships__role=MemberRole.EDITOR)
+
+    def of_member(self, user):
+        """Organizations the user belongs to, in any role."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(memberships__user=user)
+
+
+class Organization(models.Model):
+    """Who posts offers and requests: a Party's focal point, an institute, an NGO, an IGO, a private
+    company or a secretariat. Staff verify organizations."""
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=OrganizationKind.choices)
+    country = models.ForeignKey("matchmaking.Country", on_delete=models.PROTECT, related_name="organizations")
+    website = models.URLField(blank=True)
+    verified = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="organizations"
+    )
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+    def has_editor(self, user):
+        return user.is_authenticated and (
+            user.is_staff or self.memberships.filter(user=user, role=MemberRole.EDITOR).exists()
+        )
+
+    def has_member(self, user):
+        return user.is_authenticated and (user.is_staff or self.memberships.filter(user=user).exists())
+
+
+class Membership(models.Model):
+    """A user's role in an organization: editors post and act on matches, viewers only see."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=MemberRole.choices, default=MemberRole.EDITOR)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organization_id", "user_id"]
+        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="unique_membership")]
+
+    def __str__(self):
+        return f"{self.user} ({self.role}) in {self.organization}"

@@ -1,0 +1,151 @@
+"""Loads the reference data shipped in matchmaking/data/: countries and groups, languages,
+vocabularies and strategic frameworks. Idempotent: running it again changes nothing that is
+already right. Used by a data migration (with historical models) and by `manage.py load_reference`."""
+
+import datetime
+import json
+from pathlib import Path
+
+from django.apps import apps as global_apps
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+UN_REGIONS = {
+    "AFR": "African States",
+    "APAC": "Asia-Pacific States",
+    "EEG": "Eastern European States",
+    "GRULAC": "Latin American and Caribbean States",
+    "WEOG": "Western European and Other States",
+}
+ELIGIBILITY_GROUPS = {
+    "developing": "Developing countries (OECD DAC list of ODA recipients)",
+    "ldc": "Least developed countries (UN list)",
+    "sids": "Small island developing States (UN-OHRLLS list)",
+    "eu": "Member States of the European Union",
+}
+# Date of the list version in force, where the source file does not give one.
+LIST_DATES = {"ldc": "2024-12-13", "eu": "2013-07-01"}
+
+
+def read(name):
+    with open(DATA_DIR / name, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def load_reference(apps=global_apps):
+    load_countries(apps)
+    load_languages(apps)
+    load_vocabularies(apps)
+    load_frameworks(apps)
+
+
+def load_countries(apps=global_apps):
+    CountryGroup = apps.get_model("matchmaking", "CountryGroup")
+    Country = apps.get_model("matchmaking", "Country")
+    data = read("countries.json")
+    sources = data["sources"]
+    dates = {**LIST_DATES, "developing": sources["developing_version"]}
+    for code, name in UN_REGIONS.items():
+        CountryGroup.objects.update_or_create(
+            code=code, defaults={"name": name, "kind": "un_region", "source": sources["un_group"][:300]}
+        )
+    for code, name in ELIGIBILITY_GROUPS.items():
+        CountryGroup.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "kind": "eligibility",
+                "source": sources[code][:300],
+                "as_of": datetime.date.fromisoformat(dates[code]) if code in dates else None,
+            },
+        )
+    for row in data["countries"]:
+        country, _ = Country.objects.update_or_create(
+            code=row["code"],
+            defaults={
+                "name": row["name"],
+                "un_group_id": row["un_group"],
+                "un_member": row["un_member"],
+                "cbd_party": row["cbd_party"],
+            },
+        )
+        country.groups.set(row["groups"])
+
+
+def load_languages(apps=global_apps):
+    Language = apps.get_model("matchmaking", "Language")
+    for row in read("languages.json")["languages"]:
+        Language.objects.update_or_create(code=row["code"], defaults={"name": row["name"]})
+
+
+def load_vocabularies(apps=global_apps):
+    data = read("vocabularies.json")
+    for model_name, key in (("CooperationType", "cooperation_types"), ("Theme", "themes")):
+        model = apps.get_model("matchmaking", model_name)
+        for position, row in enumerate(data[key]):
+            label, description = row["label"], row["description"]
+            model.objects.update_or_create(
+                slug=row["slug"],
+                defaults={
+                    "label": label["en"],
+                    "label_fr": label.get("fr", ""),
+                    "label_es": label.get("es", ""),
+                    "description": description["en"],
+                    "description_fr": description.get("fr", ""),
+                    "description_es": description.get("es", ""),
+                    "synonyms": row.get("synonyms", {}),
+                    "position": position,
+                },
+            )
+
+
+def load_frameworks(apps=global_apps):
+    Framework = apps.get_model("matchmaking", "Framework")
+    Goal = apps.get_model("matchmaking", "Goal")
+    Objective = apps.get_model("matchmaking", "Objective")
+    Activity = apps.get_model("matchmaking", "Activity")
+    for f_position, row in enumerate(read("frameworks.json")["frameworks"]):
+        framework, _ = Framework.objects.update_or_create(
+            code=row["code"], defaults={"name": row["name"], "source": row["source"], "position": f_position}
+        )
+        o_position = 0
+        for g_position, goal_row in enumerate(row["goals"]):
+            goal, _ = Goal.objects.update_or_create(
+                framework=framework,
+                code=goal_row["code"],
+                defaults={
+                    "title": goal_row["title"],
+                    "text": goal_row.get("text", ""),
+                    "position": g_position,
+                },
+            )
+            for objective_row in goal_row.get("objectives", []):
+                objective = _save_objective(Objective, framework, goal, objective_row, o_position)
+                o_position += 1
+                for a_position, activity_row in enumerate(objective_row.get("activities", [])):
+                    Activity.objects.update_or_create(
+                        code=activity_row["code"],
+                        defaults={
+                            "objective": objective,
+                            "text": activity_row["text"],
+                            "actor": activity_row["actor"],
+                            "position": a_position,
+                        },
+                    )
+        for target_row in row.get("targets", []):
+            _save_objective(Objective, framework, None, target_row, o_position)
+            o_position += 1
+
+
+def _save_objective(Objective, framework, goal, row, position):
+    objective, _ = Objective.objects.update_or_create(
+        code=row["code"],
+        defaults={
+            "framework": framework,
+            "goal": goal,
+            "title": row.get("title", ""),
+            "text": row["text"],
+            "position": position,
+        },
+    )
+    return objective
