@@ -32,8 +32,9 @@ class Conflict(ServiceError):
 # --------------------------------------------------------------------------- postings
 
 
-def create_opportunity(*, user, data):
-    """Creates a posting from validated data (M2M fields as lists of instances or keys)."""
+def create_opportunity(*, user, data, embed=True):
+    """Creates a posting from validated data (M2M fields as lists of instances or keys).
+    With `embed=False` the caller embeds it later (bulk imports embed in batches)."""
     data = dict(data)
     m2m = {name: data.pop(name) for name in M2M_FIELDS if name in data}
     with transaction.atomic():
@@ -44,7 +45,8 @@ def create_opportunity(*, user, data):
         for name, values in m2m.items():
             getattr(opportunity, name).set(values)
         OpportunityEmbedding.objects.create(opportunity=opportunity)
-        schedule_embedding(opportunity.pk)
+        if embed:
+            schedule_embedding(opportunity.pk)
     return opportunity
 
 

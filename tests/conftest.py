@@ -73,3 +73,98 @@ def client_as(client):
         return client
 
     return login
+
+
+class FakeEmbedder:
+    """A small deterministic embedder for tests where the real model is not the point: hashed
+    bags of words, L2-normalised. Counts the texts it encodes."""
+
+    name = "fake-bag-of-words"
+    dim = 64
+
+    def __init__(self):
+        self.encoded = []
+
+    def encode(self, texts, batch_size=32):
+        import hashlib
+
+        import numpy as np
+
+        self.encoded.extend(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in text.lower().split():
+                out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-9)
+
+
+@pytest.fixture
+def fake_embedder(monkeypatch):
+    embedder = FakeEmbedder()
+    monkeypatch.setattr("matchmaking.services.get_embedder", lambda: embedder)
+    return embedder
+
+
+@pytest.fixture
+def client_for(request):
+    """An API client acting as one of the cast, named by its fixture ("anonymous" for nobody)."""
+
+    def make(who):
+        client = APIClient()
+        if who != "anonymous":
+            client.force_authenticate(request.getfixturevalue(who))
+        return client
+
+    return make
+
+
+def make_posting(organization, direction, title, **data):
+    """A posting made through the service, as the API makes them; M2M fields by key."""
+    from matchmaking import services
+
+    data.setdefault("description", f"{title}. Details of the cooperation.")
+    return services.create_opportunity(
+        user=None, data={"direction": direction, "title": title, "organization": organization, **data}
+    )
+
+
+@pytest.fixture
+def party_request(party):
+    """An open request of the Party: its CHM website needs a host."""
+    return make_posting(
+        party,
+        "request",
+        "Our national CHM website needs a reliable host",
+        cooperation_type_id="hosting",
+        themes=["information_systems"],
+        languages=["fr"],
+    )
+
+
+@pytest.fixture
+def institute_offer(institute):
+    """An open offer of the institute: hosting for developing countries, in French and English."""
+    return make_posting(
+        institute,
+        "offer",
+        "Hosting of national clearing-house mechanism websites",
+        cooperation_type_id="hosting",
+        themes=["information_systems"],
+        languages=["fr", "en"],
+        eligible_groups=["developing"],
+    )
+
+
+@pytest.fixture
+def party_draft(party):
+    """A draft request of the Party: seen by its members and staff only."""
+    return make_posting(
+        party, "request", "Training of two webmasters", status="draft", cooperation_type_id="training"
+    )
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """The default hasher takes a good part of a second per user; the cast needs no strong hashes."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

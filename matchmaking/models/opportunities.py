@@ -16,6 +16,7 @@ from matchmaking.choices import (
     MemberRole,
     OpportunityStatus,
 )
+from ml.embeddings import posting_text
 
 TITLE_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 20_000
@@ -201,7 +202,8 @@ class Opportunity(models.Model):
         )
 
     def embedding_text(self):
-        return f"{self.title}\n{self.description}"
+        """The text whose vector is stored (English gloss of French and Spanish postings)."""
+        return posting_text(self.title, self.description)
 
 
 class OpportunityEmbedding(models.Model):

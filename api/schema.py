@@ -1,0 +1,84 @@
+"""OpenAPI schema generation: every operation also describes the errors it can answer with."""
+
+from drf_spectacular import openapi
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+VALIDATION_ERROR_SCHEMA = {
+    "type": "object",
+    "description": (
+        "The messages, per field of the input (or `non_field_errors`); a malformed body gives `detail`. "
+        "Nothing was written."
+    ),
+    "properties": {
+        "detail": {"type": "string"},
+        "non_field_errors": {"type": "array", "items": {"type": "string"}},
+    },
+    "additionalProperties": {
+        "oneOf": [
+            {"type": "array", "items": {"type": "string"}},
+            {"type": "object", "description": "Messages per item of a list."},
+        ]
+    },
+}
+
+
+class ErrorSerializer(serializers.Serializer):
+    """An error that is not about the input: 401, 403, 404, 409."""
+
+    detail = serializers.CharField()
+
+
+class ValidationErrorSerializer(serializers.Serializer):
+    """A 400: the messages per field of the input."""
+
+
+class ValidationErrorExtension(OpenApiSerializerExtension):
+    target_class = ValidationErrorSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        return VALIDATION_ERROR_SCHEMA
+
+
+def error(description):
+    return OpenApiResponse(ErrorSerializer, description)
+
+
+def validation_error(description):
+    return OpenApiResponse(ValidationErrorSerializer, description)
+
+
+class AutoSchema(openapi.AutoSchema):
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction == "response":
+            for code, response in self._error_responses().items():
+                if code not in responses:
+                    responses[code] = self._get_response_for_code(response, code)
+        return responses
+
+    def _error_responses(self):
+        """The errors this operation can answer with, beyond those its view declares."""
+        errors = {}
+        writes = self.method in ("POST", "PUT", "PATCH")
+        is_list = self.method == "GET" and self._is_list_view()
+        if (writes and self.get_request_serializer() is not None) or (
+            is_list and getattr(self.view, "filterset_class", None) is not None
+        ):
+            errors["400"] = validation_error("Invalid input: a message per field.")
+        public = all(issubclass(permission, AllowAny) for permission in self.view.permission_classes)
+        if (writes or self.method == "DELETE") and not public:
+            errors["401"] = error("Not authenticated: send `Authorization: Token <token>`.")
+            errors["403"] = error("Authenticated, but not allowed to do this.")
+        if "{" in self.path:
+            errors["404"] = error("Not found, or not visible to you.")
+        elif is_list and self._get_paginator() is not None:
+            errors["404"] = error("No such page.")
+        return errors

@@ -1,0 +1,22 @@
+from django.core.management.base import BaseCommand
+from tqdm import tqdm
+
+from matchmaking import services
+from matchmaking.models import Opportunity
+
+
+class Command(BaseCommand):
+    help = (
+        "Embeds the postings whose text or embedding model changed since their last embedding "
+        "(all of them after a model change), in batches, with a progress bar."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--batch-size", type=int, default=64)
+        parser.add_argument("--force", action="store_true", help="Embed every posting again.")
+
+    def handle(self, *args, batch_size, force, **options):
+        ids = list(Opportunity.objects.order_by("id").values_list("id", flat=True))
+        with tqdm(total=len(ids), unit="posting", disable=options["verbosity"] == 0) as bar:
+            done = services.embed_opportunities(ids, batch_size=batch_size, force=force, progress=bar.update)
+        self.stdout.write(self.style.SUCCESS(f"Embedded {done} of {len(ids)} postings."))

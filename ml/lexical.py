@@ -1,0 +1,146 @@
+"""TF-IDF similarity between a query posting and the fitted postings.
+
+The index is fitted once over the open postings' texts and kept; queries (fitted or unseen)
+are only transformed. Texts go through ``lexical_text`` first: French and Spanish texts are
+glossed to English and accents are folded, so "hébergement", "alojamiento" and "hosting" meet.
+
+Two views are averaged (measured in bench/offline_eval.py, lexical alone on the dev set,
+mean nDCG@10 of both directions: words 0.87, stemmed words 0.89, characters 0.93, both 0.93):
+
+- words: stemmed unigrams and bigrams without English stop words, sublinear tf;
+- characters: 3- to 5-grams inside words, which catch what the stemmer and the glossary miss
+  (herbarium / herbaria, digitization / digitizing, untranslated cognates).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+from ml.crosslingual import fold, to_english
+
+_STOP_WORDS = frozenset(fold(w) for w in ENGLISH_STOP_WORDS)
+_TOKEN = re.compile(r"\b\w\w+\b")
+_SUFFIXES = (
+    ("ations", "ate"),
+    ("ation", "ate"),
+    ("ings", ""),
+    ("ing", ""),
+    ("ies", "y"),
+    ("ied", "y"),
+    ("ers", "er"),
+    ("ed", ""),
+    ("es", ""),
+    ("s", ""),
+)
+
+
+def lexical_text(text: str) -> str:
+    """The text as TF-IDF sees it: English (glossed when French or Spanish), folded."""
+    english, _ = to_english(text or "")
+    return fold(english)
+
+
+def stem(word: str) -> str:
+    """A light English suffix stripper: trained / training / trains -> train."""
+    for suffix, replacement in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: len(word) - len(suffix)] + replacement
+    return word
+
+
+def word_terms(text: str) -> list[str]:
+    """Stemmed content words and their bigrams."""
+    tokens = [stem(t) for t in _TOKEN.findall(lexical_text(text)) if t not in _STOP_WORDS]
+    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+
+
+class LexicalIndex:
+    """TF-IDF over a fixed set of documents: words and character n-grams, averaged.
+
+    The character view costs about ten times the memory and time of the word view (measured:
+    20,000 postings, 190 MB and 70 ms a query against 20 MB and 10 ms), so above
+    ``char_max_docs`` documents the index uses words only.
+    """
+
+    def __init__(self, char_weight: float = 0.5, char_max_docs: int = 20_000):
+        self.char_weight = char_weight
+        self.char_max_docs = char_max_docs
+        self.vectorizer = TfidfVectorizer(analyzer=word_terms, sublinear_tf=True, norm="l2")
+        self.char_vectorizer = (
+            TfidfVectorizer(
+                preprocessor=lexical_text,
+                analyzer="char_wb",
+                ngram_range=(3, 5),
+                sublinear_tf=True,
+                norm="l2",
+            )
+            if char_weight > 0
+            else None
+        )
+        self.ids: list = []
+        self.matrix = None
+        self.char_matrix = None
+        self._position: dict = {}
+        self.fit_count = 0
+
+    @property
+    def fitted(self) -> bool:
+        return self.matrix is not None
+
+    def fit(self, ids: list, texts: list[str]) -> LexicalIndex:
+        if len(ids) != len(texts):
+            raise ValueError("ids and texts must have the same length")
+        self.ids = list(ids)
+        self._position = {id_: i for i, id_ in enumerate(self.ids)}
+        self.matrix = self.vectorizer.fit_transform(texts) if texts else None
+        self.char_matrix = None
+        if self.char_vectorizer is not None and texts and len(texts) <= self.char_max_docs:
+            self.char_matrix = self.char_vectorizer.fit_transform(texts)
+        self.fit_count += 1
+        return self
+
+    def transform(self, texts: list[str]):
+        """Sparse word TF-IDF rows of (possibly unseen) texts in the fitted vocabulary."""
+        if self.matrix is None:
+            raise RuntimeError("the lexical index is not fitted")
+        return self.vectorizer.transform(texts)
+
+    def score(self, query_text: str) -> np.ndarray:
+        """Cosine between the query and every fitted document, aligned with ``ids``."""
+        if self.matrix is None:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        scores = _cosines(self.matrix, self.vectorizer.transform([query_text]))
+        if self.char_matrix is not None:
+            chars = _cosines(self.char_matrix, self.char_vectorizer.transform([query_text]))
+            scores = (1.0 - self.char_weight) * scores + self.char_weight * chars
+        return scores
+
+    def score_ids(self, query_text: str, ids: list) -> np.ndarray:
+        """Cosine between the query and the fitted documents ``ids`` (0 for ids not fitted)."""
+        scores = self.score(query_text)
+        out = np.zeros(len(ids), dtype=np.float32)
+        for i, id_ in enumerate(ids):
+            pos = self._position.get(id_)
+            if pos is not None:
+                out[i] = scores[pos]
+        return out
+
+    def shared_terms(self, text_a: str, text_b: str, k: int = 5) -> list[str]:
+        """Up to k content words of both texts, rarest first, as written in ``text_b``."""
+        if self.matrix is None:
+            return []
+        words_a = {stem(t) for t in _TOKEN.findall(lexical_text(text_a)) if t not in _STOP_WORDS}
+        surface: dict[str, str] = {}
+        for t in _TOKEN.findall(lexical_text(text_b)):
+            if t not in _STOP_WORDS and not t.isdigit() and stem(t) in words_a:
+                surface.setdefault(stem(t), t)
+        vocabulary, idf = self.vectorizer.vocabulary_, self.vectorizer.idf_
+        ranked = sorted(surface, key=lambda s: (-idf[vocabulary[s]] if s in vocabulary else 0.0, s))
+        return [surface[s] for s in ranked if s in vocabulary][:k]
+
+
+def _cosines(matrix, query) -> np.ndarray:
+    return np.asarray((matrix @ query.T).toarray().ravel(), dtype=np.float32)

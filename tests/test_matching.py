@@ -1,0 +1,179 @@
+import datetime
+import random
+
+import pytest
+from django.utils import timezone
+
+from matchmaking import matching, services
+from matchmaking.choices import MatchStatus
+from matchmaking.models import Match, Objective, Opportunity, Organization
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+
+
+def post(organization, direction, title="Hosting of national CHM websites", **data):
+    data.setdefault("description", "We host national clearing-house mechanism websites on our servers.")
+    data.setdefault("cooperation_type_id", "hosting")
+    return services.create_opportunity(
+        user=None, data={"direction": direction, "title": title, "organization": organization, **data}
+    )
+
+
+def recommended_ids(query, **kwargs):
+    return [r["opportunity"].pk for r in matching.recommend(query, **kwargs)]
+
+
+@pytest.fixture
+def need(party, fake_embedder):
+    return post(party, "request", title="Our CHM website needs a reliable host")
+
+
+def test_recommends_an_open_offer_of_another_organization(need, institute):
+    offer = post(institute, "offer")
+    assert recommended_ids(need) == [offer.pk]
+
+
+@pytest.mark.parametrize("status", ["draft", "closed"])
+def test_never_recommends_a_posting_that_is_not_open(need, institute, status):
+    post(institute, "offer", status=status)
+    assert recommended_ids(need) == []
+
+
+def test_never_recommends_a_posting_of_the_same_direction(need, institute):
+    post(institute, "request")
+    assert recommended_ids(need) == []
+
+
+def test_never_recommends_an_expired_offer(need, institute):
+    post(institute, "offer", ends_on=TODAY - datetime.timedelta(days=1))
+    still_open = post(institute, "offer", ends_on=TODAY)
+    assert recommended_ids(need) == [still_open.pk]
+
+
+def test_never_recommends_an_offer_past_its_application_deadline(need, institute):
+    post(institute, "offer", application_deadline=TODAY - datetime.timedelta(days=1))
+    assert recommended_ids(need) == []
+
+
+def test_never_recommends_a_posting_of_the_same_organization(need, party):
+    post(party, "offer")
+    assert recommended_ids(need) == []
+
+
+def test_never_recommends_an_offer_whose_capacity_is_used_up(need, institute, party):
+    offer = post(institute, "offer", capacity=1)
+    other_need = post(party, "request", title="Another need")
+    Match.objects.create(request=other_need, offer=offer, initiated_by=party, status=MatchStatus.ACCEPTED)
+    assert recommended_ids(need) == []
+
+
+def test_cancelled_match_frees_the_slot(need, institute, party):
+    offer = post(institute, "offer", capacity=1)
+    other_need = post(party, "request", title="Another need")
+    Match.objects.create(request=other_need, offer=offer, initiated_by=party, status=MatchStatus.CANCELLED)
+    assert recommended_ids(need) == [offer.pk]
+
+
+@pytest.mark.parametrize(
+    ("groups", "countries", "eligible"),
+    [
+        (["ldc"], [], True),  # CD is an LDC
+        (["AFR"], [], True),
+        (["sids"], [], False),
+        (["eu"], [], False),
+        ([], ["CD"], True),
+        ([], ["CL"], False),
+        (["sids"], ["CD"], True),  # any of the listed
+    ],
+)
+def test_offer_eligibility_is_enforced(need, institute, groups, countries, eligible):
+    offer = post(institute, "offer", eligible_groups=groups, eligible_countries=countries)
+    assert (offer.pk in recommended_ids(need)) is eligible
+
+
+def test_an_offer_is_recommended_only_requests_it_admits(institute, fake_embedder):
+    offer = post(institute, "offer", eligible_groups=["developing"])
+    chile = Organization.objects.create(name="Chile", kind="party", country_id="CL")
+    mali = Organization.objects.create(name="Mali", kind="party", country_id="ML")
+    post(chile, "request")
+    mali_need = post(mali, "request")
+    assert recommended_ids(offer) == [mali_need.pk]
+
+
+def test_reasons_name_themes_languages_and_eligibility(need, institute):
+    need.themes.set(["information_systems", "island"])
+    need.languages.set(["fr"])
+    need.objectives.set(Objective.objects.filter(code="3.1"))
+    need.save()
+    offer = post(
+        institute, "offer", eligible_groups=["ldc"], themes=["information_systems"], languages=["fr", "en"]
+    )
+    offer.objectives.set(Objective.objects.filter(code__in=["3.1", "2.5"]))
+    offer.save()
+    (result,) = matching.recommend(need)
+    reasons = result["reasons"]
+    assert result["opportunity"] == offer
+    assert reasons["shared_themes"] == ["information_systems"]
+    assert reasons["shared_objectives"] == ["3.1"]
+    assert reasons["common_languages"] == ["fr"]
+    assert reasons["eligibility"] == "CD is in group ldc."
+    assert 0.0 <= reasons["semantic"] <= 1.0 and 0.0 <= reasons["lexical"] <= 1.0
+    assert reasons["type_fit"] == 1.0
+    assert any("information systems" in sentence for sentence in reasons["summary"])
+
+
+def test_index_applies_the_same_hard_filters_as_the_database(party, institute, fake_embedder):
+    rng = random.Random(7)
+    countries = ["CD", "CL", "NO", "FJ", "SC", "MG", "BE", "ML"]
+    organizations = [party, institute] + [
+        Organization.objects.create(name=f"Org {c}", kind="party", country_id=c) for c in countries
+    ]
+    postings = []
+    for n in range(60):
+        direction = rng.choice(["offer", "request"])
+        offer = direction == "offer"
+        postings.append(
+            post(
+                rng.choice(organizations),
+                direction,
+                title=f"Posting {n}",
+                status=rng.choice(["open", "open", "open", "closed", "draft"]),
+                ends_on=rng.choice(
+                    [None, TODAY - datetime.timedelta(days=3), TODAY + datetime.timedelta(days=9)]
+                ),
+                capacity=rng.choice([1, 2]),
+                eligible_groups=rng.sample(["ldc", "sids", "developing", "eu", "APAC"], rng.randint(0, 2))
+                if offer
+                else [],
+                eligible_countries=rng.sample(countries, rng.randint(0, 1)) if offer else [],
+            )
+        )
+    offers = [p for p in postings if p.direction == "offer" and p.status == "open"]
+    requests = [p for p in postings if p.direction == "request" and p.status == "open"]
+    for offer, request in zip(offers[:4], requests[:4], strict=False):
+        Match.objects.create(request=request, offer=offer, initiated_by=party, status=MatchStatus.ACCEPTED)
+    for query in Opportunity.objects.all():
+        expected = set(matching.candidates_for(query).values_list("pk", flat=True))
+        assert set(recommended_ids(query, limit=100)) == expected, query
+
+
+def test_unchanged_text_is_never_embedded_twice(institute, fake_embedder):
+    offer = post(institute, "offer")
+    services.embed_opportunities([offer.pk])
+    services.embed_opportunities([offer.pk])
+    assert len(fake_embedder.encoded) == 1
+    services.update_opportunity(offer, user=None, data={"capacity": 5})
+    services.embed_opportunities([offer.pk])
+    assert len(fake_embedder.encoded) == 1
+    services.update_opportunity(offer, user=None, data={"description": "We now also mirror sites."})
+    services.embed_opportunities([offer.pk])
+    assert len(fake_embedder.encoded) == 2
+
+
+def test_matches_embed_a_missing_query_vector_once(need, institute, fake_embedder):
+    post(institute, "offer")
+    matching.recommend(need)
+    matching.recommend(need)
+    assert fake_embedder.encoded.count(need.embedding_text()) == 1

@@ -1,0 +1,73 @@
+"""ml/lexical.py: the TF-IDF index is fitted once and scores queries against the fitted postings."""
+
+import numpy as np
+import pytest
+
+from ml.lexical import LexicalIndex, stem
+
+DOCS = {
+    1: "Hosting of national CHM websites on our servers, with daily backups",
+    2: "Training course in insect taxonomy for museum staff",
+    3: "Grants for visiting researchers to study herbarium collections",
+}
+
+
+@pytest.fixture
+def index():
+    return LexicalIndex().fit(list(DOCS), list(DOCS.values()))
+
+
+def test_scores_are_aligned_with_the_fitted_ids(index):
+    scores = index.score("We need a course in taxonomy for our staff")
+    assert scores.shape == (3,)
+    assert index.ids[int(np.argmax(scores))] == 2
+
+
+def test_scoring_does_not_refit(index):
+    vocabulary = dict(index.vectorizer.vocabulary_)
+    for text in ("a new word: zanzibar", "another unseen text", DOCS[1]):
+        index.score(text)
+        index.transform([text])
+    assert index.fit_count == 1
+    assert index.vectorizer.vocabulary_ == vocabulary
+
+
+def test_transforms_an_unseen_text(index):
+    rows = index.transform(["Completely unseen words about servers"])
+    assert rows.shape == (1, len(index.vectorizer.vocabulary_))
+
+
+def test_french_query_meets_english_posting_through_the_gloss(index):
+    scores = index.score("Hébergement de notre site web national : nos serveurs tombent en panne")
+    assert index.ids[int(np.argmax(scores))] == 1
+
+
+def test_spanish_query_meets_english_posting_through_the_gloss(index):
+    scores = index.score("Becas para investigadores que visitan colecciones de herbario")
+    assert index.ids[int(np.argmax(scores))] == 3
+
+
+def test_score_ids_picks_and_orders_rows(index):
+    scores = index.score_ids("herbarium collections", [3, 99, 1])
+    assert scores[0] > scores[2]
+    assert scores[1] == 0.0
+
+
+def test_stemmer_meets_inflections():
+    assert stem("training") == stem("trained") == stem("trains") == "train"
+
+
+def test_shared_terms_name_words_of_both_texts(index):
+    terms = index.shared_terms("We need hosting for our website", DOCS[1])
+    assert "hosting" in terms
+    assert "our" not in terms
+
+
+def test_large_indexes_skip_the_character_view():
+    index = LexicalIndex(char_max_docs=2).fit(list(DOCS), list(DOCS.values()))
+    assert index.char_matrix is None
+    assert index.score("taxonomy course").shape == (3,)
+
+
+def test_empty_index_scores_nothing():
+    assert LexicalIndex().fit([], []).score("anything").shape == (0,)

@@ -1,0 +1,394 @@
+"""ml/ranking.py: the type matrix, the blend, its ordering both ways, and the reasons it gives.
+
+A tiny deterministic embedder (hashed words) stands in for the model: the real one is not the
+point here (see test_ml_embeddings.py for the test that uses it).
+"""
+
+import hashlib
+from datetime import date
+
+import numpy as np
+import pytest
+
+from ml.crosslingual import to_english
+from ml.lexical import LexicalIndex
+from ml.ranking import (
+    FEATURES,
+    TYPE_COMPATIBILITY,
+    WEIGHTS,
+    CandidatePool,
+    Posting,
+    Weights,
+    analyse_text,
+    blend,
+    compute_features,
+    learn_weights,
+    rank,
+    type_fit,
+)
+
+
+class FakeEmbedder:
+    """Bag of hashed English words: texts sharing words get close vectors."""
+
+    dim = 64
+
+    def encode(self, texts):
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in to_english(text)[0].lower().split():
+                out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-9)
+
+
+def offer(id_, title, description, cooperation_type, themes=(), languages=("en",), **extra):
+    return Posting(
+        id=id_,
+        direction="offer",
+        title=title,
+        description=description,
+        cooperation_type=cooperation_type,
+        themes=list(themes),
+        languages=list(languages),
+        **extra,
+    )
+
+
+def request(id_, title, description, cooperation_type, themes=(), languages=("en",), **extra):
+    return Posting(
+        id=id_,
+        direction="request",
+        title=title,
+        description=description,
+        cooperation_type=cooperation_type,
+        themes=list(themes),
+        languages=list(languages),
+        **extra,
+    )
+
+
+HOSTING = offer(
+    1,
+    "Hosting of national CHM websites",
+    "We host CHM websites on our servers with daily backups.",
+    "hosting",
+    ["information_systems"],
+    ["en", "fr"],
+    objectives=["3.1"],
+)
+TRAINING = offer(
+    2,
+    "Webmaster training course",
+    "A two-week course for CHM webmasters.",
+    "training",
+    ["information_systems"],
+)
+TAXONOMY = offer(
+    3, "Grants to study our insect collections", "Visiting grants for taxonomists.", "funding", ["taxonomy"]
+)
+OFFERS = [HOSTING, TRAINING, TAXONOMY]
+
+
+def ranked(query, candidates, weights=WEIGHTS, limit=10, **kwargs):
+    embedder = FakeEmbedder()
+    texts = [f"{p.title}. {p.description}" for p in candidates]
+    matrix = embedder.encode(texts)
+    vector = embedder.encode([f"{query.title}. {query.description}"])[0]
+    lexical = LexicalIndex().fit([p.id for p in candidates], texts)
+    scores = lexical.score(f"{query.title}. {query.description}")
+    return rank(
+        query,
+        CandidatePool(candidates, matrix),
+        vector,
+        lexical_scores=scores,
+        weights=weights,
+        limit=limit,
+        lexical_index=lexical,
+        **kwargs,
+    )
+
+
+# --------------------------------------------------------------------------- type matrix
+
+
+def test_hosting_request_is_served_best_by_hosting_then_development():
+    assert type_fit("hosting", "hosting") == 1.0
+    assert 0.5 < type_fit("hosting", "website_development") < 1.0
+    assert type_fit("hosting", "website_development") > type_fit("hosting", "training")
+
+
+def test_mirroring_need_is_served_by_mirrors_and_hosts():
+    assert type_fit("mirroring", "mirroring") == 1.0
+    assert type_fit("mirroring", "hosting") > type_fit("mirroring", "funding")
+
+
+def test_collection_access_is_served_by_taxonomy_grants():
+    assert type_fit("collection_access", "funding") >= 0.5
+    assert type_fit("collection_access", "research") >= 0.5
+
+
+def test_other_is_neutral_on_either_side():
+    assert type_fit("other", "funding") == type_fit("training", "other") == type_fit(None, "hosting") == 0.5
+
+
+def test_type_matrix_is_looked_up_as_request_then_offer():
+    # a hosting offer serves a mirroring need better than a mirror serves a hosting need
+    assert type_fit("mirroring", "hosting") != type_fit("hosting", "mirroring")
+
+
+def test_every_listed_fit_is_in_range_and_every_type_serves_itself():
+    assert all(0.0 <= v <= 1.0 for v in TYPE_COMPATIBILITY.values())
+    for (req, off), value in TYPE_COMPATIBILITY.items():
+        assert type_fit(req, req) == 1.0, req
+        assert type_fit(req, off) == value
+
+
+# --------------------------------------------------------------------------- the blend
+
+
+def test_weights_round_trip_through_a_dict():
+    weights = Weights.from_dict({"semantic": 0.7, "type": 0.3, "unknown": 9})
+    assert weights.semantic == 0.7 and weights.type == 0.3
+    assert weights.lexical == WEIGHTS.lexical
+    assert Weights.from_dict(weights.to_dict()) == weights
+
+
+def test_blend_is_the_weighted_mean_scaled_down_without_a_common_language():
+    weights = Weights(semantic=1, lexical=0, type=1, themes=0, objectives=0, language=0.2, dates=0)
+    features = np.zeros((2, len(FEATURES)), dtype=np.float32)
+    features[:, FEATURES.index("semantic")] = 0.6
+    features[:, FEATURES.index("type")] = 1.0
+    features[0, FEATURES.index("language")] = 1.0
+    scores = blend(features, weights)
+    assert scores[0] == pytest.approx(0.8)
+    assert scores[1] == pytest.approx(0.8 * 0.8)
+
+
+def test_need_for_hosting_ranks_the_hosting_offer_first():
+    query = request(
+        10,
+        "Our CHM website needs hosting",
+        "Our server is down and the CHM website is offline.",
+        "hosting",
+        ["information_systems"],
+    )
+    results = ranked(query, OFFERS)
+    assert [r.id for r in results][0] == HOSTING.id
+    assert results[-1].id == TAXONOMY.id
+    assert all(0.0 <= r.score <= 1.0 for r in results)
+    assert [r.score for r in results] == sorted((r.score for r in results), reverse=True)
+
+
+def test_request_declared_other_finds_its_offer_from_its_text():
+    query = request(
+        11,
+        "Site often unreachable",
+        "Our server keeps going down and the site is offline.",
+        "other",
+        ["information_systems"],
+    )
+    assert ranked(query, OFFERS)[0].id == HOSTING.id
+
+
+def test_french_request_finds_the_english_offer():
+    query = request(
+        12,
+        "Hébergement du site CHM",
+        "Notre serveur tombe en panne, le site web est inaccessible.",
+        "hosting",
+        ["information_systems"],
+        ["fr"],
+    )
+    assert ranked(query, OFFERS)[0].id == HOSTING.id
+
+
+def test_theme_separates_offers_of_the_same_type():
+    marine = offer(
+        4, "Identification course", "A course on identifying species.", "training", ["marine_coastal"]
+    )
+    forest = offer(5, "Identification course", "A course on identifying species.", "training", ["forest"])
+    query = request(
+        13,
+        "Identification course wanted",
+        "We need a course on identifying species.",
+        "training",
+        ["marine_coastal"],
+    )
+    assert [r.id for r in ranked(query, [forest, marine])] == [marine.id, forest.id]
+
+
+def test_common_language_breaks_a_tie():
+    french = offer(6, "Training course", "A course for webmasters.", "training", languages=["fr"])
+    english = offer(7, "Training course", "A course for webmasters.", "training", languages=["en"])
+    query = request(14, "Training course", "A course for webmasters.", "training", languages=["fr"])
+    assert [r.id for r in ranked(query, [english, french])] == [french.id, english.id]
+
+
+def test_ranks_requests_for_an_offer_with_the_same_type_matrix():
+    requests = [
+        request(
+            20,
+            "Train our webmasters",
+            "Our two webmasters need a training course.",
+            "training",
+            ["information_systems"],
+        ),
+        request(
+            21,
+            "Host our CHM website",
+            "Our server is unreliable; we need hosting.",
+            "hosting",
+            ["information_systems"],
+        ),
+    ]
+    results = ranked(HOSTING, requests)
+    assert results[0].id == 21
+    assert results[0].reasons["request_type"] == "hosting"
+    assert results[0].reasons["offer_type"] == "hosting"
+
+
+def test_limit_and_mask_restrict_the_results():
+    query = request(15, "Hosting", "We need hosting.", "hosting")
+    assert len(ranked(query, OFFERS, limit=2)) == 2
+    results = ranked(query, OFFERS, mask=np.array([False, True, True]))
+    assert HOSTING.id not in [r.id for r in results]
+    assert ranked(query, OFFERS, mask=np.zeros(3, dtype=bool)) == []
+
+
+def test_ranks_an_empty_pool():
+    assert rank(request(16, "x", "y", "other"), [], None) == []
+
+
+def test_works_without_vectors_or_lexical_scores():
+    query = request(17, "Hosting", "We need hosting.", "hosting", ["information_systems"])
+    results = rank(query, OFFERS)
+    assert results[0].id == HOSTING.id
+
+
+# --------------------------------------------------------------------------- reasons
+
+
+def test_reasons_name_what_the_two_postings_share():
+    query = request(
+        30,
+        "Hosting for our CHM website",
+        "We need our CHM website hosted; we work in French.",
+        "hosting",
+        ["information_systems"],
+        ["fr"],
+        objectives=["3.1", "2.5"],
+        starts_on=date(2027, 1, 1),
+        ends_on=date(2027, 12, 31),
+    )
+    reasons = ranked(query, OFFERS)[0].reasons
+    assert reasons["type_fit"] == 1.0
+    assert reasons["request_type"] == reasons["offer_type"] == "hosting"
+    assert reasons["shared_themes"] == ["information_systems"]
+    assert reasons["shared_objectives"] == ["3.1"]
+    assert reasons["common_languages"] == ["fr"]
+    assert reasons["dates_overlap"] is None  # the offer has no dates
+    assert 0.0 <= reasons["semantic"] <= 1.0 and 0.0 <= reasons["lexical"] <= 1.0
+    summary = " | ".join(reasons["summary"])
+    assert "Same kind of cooperation: hosting" in summary
+    assert "Shares themes: information systems" in summary
+    assert "Both work in French" in summary
+    assert "hosting" in reasons["shared_terms"]
+
+
+def test_reasons_say_when_periods_do_not_overlap_or_languages_differ():
+    dated = offer(
+        8,
+        "Course",
+        "A course.",
+        "training",
+        languages=["es"],
+        starts_on=date(2027, 3, 1),
+        ends_on=date(2027, 3, 10),
+    )
+    query = request(
+        31,
+        "Course",
+        "A course.",
+        "training",
+        languages=["fr"],
+        starts_on=date(2027, 6, 1),
+        ends_on=date(2027, 6, 30),
+    )
+    reasons = ranked(query, [dated])[0].reasons
+    assert reasons["dates_overlap"] is False
+    assert reasons["common_languages"] == []
+    assert "No common working language" in reasons["summary"]
+    assert "Their periods do not overlap" in reasons["summary"]
+
+
+def test_features_are_computed_for_every_candidate_in_range():
+    pool = CandidatePool(OFFERS, FakeEmbedder().encode([p.title for p in OFFERS]))
+    query = request(32, "Hosting", "We need hosting.", "hosting", ["information_systems"])
+    features = compute_features(query, pool, FakeEmbedder().encode(["Hosting"])[0], np.array([0.2, 0.1, 0.0]))
+    assert features.shape == (3, len(FEATURES))
+    assert features.min() >= 0.0 and features.max() <= 1.0
+
+
+def test_analyse_text_reads_language_types_and_themes():
+    found = analyse_text("Formation des webmestres", "Un atelier de formation pour les webmestres du CHM.")
+    assert found.language == "fr"
+    assert "training" in found.types
+    assert "information_systems" in found.themes
+
+
+# --------------------------------------------------------------------------- learning and speed
+
+
+def test_learns_weights_that_favour_the_feature_that_predicts_acceptance():
+    rng = np.random.default_rng(0)
+    rows = rng.random((200, len(FEATURES)))
+    accepted = (rows[:, FEATURES.index("type")] > 0.5).astype(int)
+    weights = learn_weights(rows, accepted)
+    assert weights is not None
+    assert max(weights.to_dict(), key=weights.to_dict().get) == "type"
+    assert sum(weights.to_dict().values()) == pytest.approx(1.0)
+
+
+def test_learning_needs_enough_outcomes_of_both_kinds():
+    assert learn_weights(np.zeros((10, len(FEATURES))), np.ones(10)) is None
+
+
+def test_ranks_twenty_thousand_candidates_quickly():
+    import time
+
+    rng = np.random.default_rng(1)
+    n = 20_000
+    postings = [
+        offer(
+            i,
+            "t",
+            "d",
+            ["hosting", "training", "funding"][i % 3],
+            ["taxonomy"],
+            ["en"],
+            detected_types={},
+            detected_themes={},
+            text_language="en",
+        )
+        for i in range(n)
+    ]
+    matrix = rng.standard_normal((n, 384)).astype(np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    pool = CandidatePool(postings, matrix)
+    query = request(
+        -1,
+        "t",
+        "d",
+        "hosting",
+        ["taxonomy"],
+        ["en"],
+        detected_types={},
+        detected_themes={},
+        text_language="en",
+    )
+    rank(query, pool, matrix[0], lexical_scores=np.zeros(n, dtype=np.float32))
+    start = time.perf_counter()
+    results = rank(query, pool, matrix[0], lexical_scores=np.zeros(n, dtype=np.float32))
+    assert time.perf_counter() - start < 0.5  # about 5 ms here; generous for slow CI machines
+    assert results[0].id == 0
