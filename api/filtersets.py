@@ -5,16 +5,20 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connections
 from django.db.models import F, Q
 
-from matchmaking.choices import Direction, GroupKind, OpportunityStatus, OrganizationKind
+from matchmaking.choices import Direction, GroupKind, MatchStatus, OpportunityStatus, OrganizationKind
 from matchmaking.models import (
     CooperationType,
     Country,
     CountryGroup,
     Framework,
     Language,
+    Match,
+    Notification,
+    NotificationKind,
     Objective,
     Opportunity,
     Organization,
+    Outcome,
     Theme,
 )
 
@@ -164,3 +168,136 @@ class ObjectiveFilterSet(filters.FilterSet):
     class Meta:
         model = Objective
         fields = ["framework", "goal"]
+
+
+class MatchFilterSet(filters.FilterSet):
+    status = filters.MultipleChoiceFilter(choices=MatchStatus.choices, help_text="Any of these statuses.")
+    organization = filters.ModelChoiceFilter(
+        queryset=Organization.objects.all(),
+        method="filter_organization",
+        help_text="Matches in which this organization is either side.",
+    )
+    posting = filters.ModelChoiceFilter(
+        queryset=Opportunity.objects.all(),
+        method="filter_posting",
+        help_text="Matches of this posting, as the request or the offer.",
+    )
+    initiated_by = filters.ModelChoiceFilter(queryset=Organization.objects.all())
+    created_after = filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    created_before = filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+    updated_after = filters.DateFilter(field_name="updated_at", lookup_expr="date__gte")
+    q = filters.CharFilter(method="filter_q", help_text="Part of either posting's title, or of the message.")
+    ordering = StableOrderingFilter(
+        fields=["created_at", "updated_at", "status"],
+        help_text="Sort order (prefix with - for descending); ties are broken by id.",
+    )
+
+    class Meta:
+        model = Match
+        fields = [
+            "status",
+            "organization",
+            "posting",
+            "initiated_by",
+            "created_after",
+            "created_before",
+            "updated_after",
+            "q",
+        ]
+
+    def filter_organization(self, queryset, name, value: Organization):
+        return (
+            queryset.filter(Q(request__organization=value) | Q(offer__organization=value))
+            if value
+            else queryset
+        )
+
+    def filter_posting(self, queryset, name, value: Opportunity):
+        return queryset.filter(Q(request=value) | Q(offer=value)) if value else queryset
+
+    def filter_q(self, queryset, name, value):
+        for word in value.split():
+            queryset = queryset.filter(
+                Q(request__title__icontains=word)
+                | Q(offer__title__icontains=word)
+                | Q(message__icontains=word)
+            )
+        return queryset
+
+
+class OutcomeFilterSet(filters.FilterSet):
+    objective = filters.ModelMultipleChoiceFilter(
+        queryset=Objective.objects.all(),
+        to_field_name="code",
+        method="filter_objectives",
+        help_text="Outcomes serving any of these objectives (codes such as 1.1).",
+    )
+    goal = filters.CharFilter(
+        method="filter_goal", help_text="Outcomes serving an objective of this goal (its code, such as 1)."
+    )
+    framework = filters.ModelChoiceFilter(
+        queryset=Framework.objects.all(),
+        to_field_name="code",
+        method="filter_framework",
+        help_text="Outcomes serving an objective of this framework (its code).",
+    )
+    country = filters.ModelChoiceFilter(
+        queryset=Country.objects.all(),
+        method="filter_country",
+        help_text="Either side's organization is of this country (ISO 3166-1 alpha-2).",
+    )
+    un_group = filters.ModelChoiceFilter(
+        queryset=CountryGroup.objects.filter(kind=GroupKind.UN_REGION),
+        method="filter_un_group",
+        help_text="Either side's organization is of this UN regional group.",
+    )
+    cooperation_type = filters.ModelChoiceFilter(
+        queryset=CooperationType.objects.all(),
+        method="filter_cooperation_type",
+        help_text="Either posting is of this cooperation type (slug).",
+    )
+    year = filters.NumberFilter(
+        field_name="achieved_on",
+        lookup_expr="year",
+        min_value=1,
+        max_value=9999,  # the years a date can have: year 0 cannot be looked up
+        help_text="The year it was achieved.",
+    )
+    q = filters.CharFilter(field_name="summary", lookup_expr="icontains", help_text="Part of the summary.")
+
+    class Meta:
+        model = Outcome
+        fields = ["objective", "goal", "framework", "country", "un_group", "cooperation_type", "year", "q"]
+
+    def _either_side(self, queryset, **lookup):
+        ((path, value),) = lookup.items()
+        return queryset.filter(
+            Q(**{f"match__request__{path}": value}) | Q(**{f"match__offer__{path}": value})
+        )
+
+    def filter_objectives(self, queryset, name, value: list[Objective]):
+        return queryset.filter(objectives__in=value).distinct() if value else queryset
+
+    def filter_goal(self, queryset, name, value: str):
+        return queryset.filter(objectives__goal__code=value).distinct() if value else queryset
+
+    def filter_framework(self, queryset, name, value: Framework):
+        return queryset.filter(objectives__framework=value).distinct() if value else queryset
+
+    def filter_country(self, queryset, name, value: Country):
+        return self._either_side(queryset, organization__country=value) if value else queryset
+
+    def filter_un_group(self, queryset, name, value: CountryGroup):
+        return self._either_side(queryset, organization__country__un_group=value) if value else queryset
+
+    def filter_cooperation_type(self, queryset, name, value: CooperationType):
+        return self._either_side(queryset, cooperation_type=value) if value else queryset
+
+
+class NotificationFilterSet(filters.FilterSet):
+    unread = filters.BooleanFilter(field_name="read_at", lookup_expr="isnull", help_text="Only unread ones.")
+    kind = filters.ChoiceFilter(choices=NotificationKind.choices)
+
+    class Meta:
+        model = Notification
+        fields = ["unread", "kind"]

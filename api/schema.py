@@ -1,10 +1,15 @@
 """OpenAPI schema generation: every operation also describes the errors it can answer with."""
 
 from drf_spectacular import openapi
-from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticatedOrReadOnly
+
+from api.permissions import IsEditorOrReadOnly
+
+# Permissions that let anonymous clients read: their GETs need no credentials.
+ANONYMOUS_READS = (IsAuthenticatedOrReadOnly, IsEditorOrReadOnly)
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -47,6 +52,18 @@ class ValidationErrorExtension(OpenApiSerializerExtension):
         return VALIDATION_ERROR_SCHEMA
 
 
+class EmailFieldExtension(OpenApiSerializerFieldExtension):
+    """An e-mail field that may be left empty (or is read back empty, as hidden contact details are)
+    is an address or "": JSON Schema's `format: email` alone refuses the empty string."""
+
+    target_class = serializers.EmailField
+
+    def map_serializer_field(self, auto_schema, direction):
+        if self.target.allow_blank or self.target.read_only:
+            return {"anyOf": [{"type": "string", "format": "email"}, {"type": "string", "enum": [""]}]}
+        return {"type": "string", "format": "email"}
+
+
 def error(description):
     return OpenApiResponse(ErrorSerializer, description)
 
@@ -56,6 +73,13 @@ def validation_error(description):
 
 
 class AutoSchema(openapi.AutoSchema):
+    def get_auth(self):
+        auths = super().get_auth()
+        if self.method in SAFE_METHODS and {} not in auths:
+            if any(issubclass(permission, ANONYMOUS_READS) for permission in self.view.permission_classes):
+                auths.append({})
+        return auths
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction == "response":
@@ -81,4 +105,14 @@ class AutoSchema(openapi.AutoSchema):
             errors["404"] = error("Not found, or not visible to you.")
         elif is_list and self._get_paginator() is not None:
             errors["404"] = error("No such page.")
+        if any(renderer.format == "csv" for renderer in self.view.renderer_classes):
+            errors.setdefault("404", error("No such format: `format` is `json` or `csv`."))
+        if writes and self.get_request_serializer() is not None:
+            errors["413"] = error("The request body is too large.")
+        if self.view.get_throttles():
+            errors["429"] = error("Too many requests: wait the seconds the Retry-After header says.")
+        errors["503"] = error(
+            "The database is unavailable for a moment; nothing was changed. Retry after the seconds the "
+            "Retry-After header says."
+        )
         return errors

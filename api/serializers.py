@@ -8,18 +8,24 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from matchmaking import services
-from matchmaking.choices import MemberRole, OpportunityStatus
+from matchmaking.choices import MatchStatus, MemberRole, OpportunityStatus
 from matchmaking.models import (
+    AlertPreference,
     CooperationType,
     Country,
     CountryGroup,
     Framework,
     Goal,
     Language,
+    Match,
+    MatchEvent,
     Membership,
+    Notification,
     Objective,
     Opportunity,
     Organization,
+    Outcome,
+    OutcomeIndicator,
     Theme,
 )
 from matchmaking.models.opportunities import LIST_LIMITS
@@ -236,15 +242,16 @@ class OpportunitySerializer(serializers.ModelSerializer):
         return data
 
     def _sees_contact(self, instance):
-        user = self.context["request"].user
-        if not user.is_authenticated:
-            return False
-        if user.is_staff:
-            return True
-        # One query per response, however many postings it holds.
-        if "member_of" not in self.context:
-            self.context["member_of"] = set(Organization.objects.of_member(user).values_list("pk", flat=True))
-        return instance.organization_id in self.context["member_of"]
+        return sees_contact(self.context, instance)
+
+
+def sees_contact(context, opportunity):
+    """Whether the requesting user may see the posting's hidden contact details (`can_see_contact`);
+    what the user may see is read once per response, however many postings it holds."""
+    user = context["request"].user
+    if "contact_access" not in context:
+        context["contact_access"] = services.contact_access(user)
+    return services.can_see_contact(opportunity, user, access=context["contact_access"])
 
 
 class MatchQuerySerializer(serializers.Serializer):
@@ -261,13 +268,20 @@ class MatchSerializer(serializers.Serializer):
 
 class MatchListSerializer(serializers.Serializer):
     results = MatchSerializer(many=True)
+    pending = serializers.BooleanField(
+        default=False,
+        help_text="True while the posting's text has no vector yet (embedding it failed, and it waits for a "
+        "retry): the results are then ranked on words and structure only. Ask again later.",
+    )
 
 
 # --------------------------------------------------------------------------- reference data
 
 
 class CountrySerializer(serializers.ModelSerializer):
-    un_group = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    un_group = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="None for the European Union and the Holy See."
+    )
     groups = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
 
     class Meta:
@@ -333,3 +347,206 @@ class FrameworkSerializer(serializers.ModelSerializer):
     class Meta:
         model = Framework
         fields = ["code", "name", "source", "goals", "objectives"]
+
+
+# --------------------------------------------------------------------------- matches and outcomes
+
+
+class MatchPostingSerializer(serializers.ModelSerializer):
+    """A posting as a match shows it. Hidden contact details are shown to the other side only once
+    the match was accepted."""
+
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+    country = serializers.CharField(source="organization.country_id", read_only=True)
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "id",
+            "direction",
+            "status",
+            "title",
+            "cooperation_type",
+            "organization",
+            "organization_name",
+            "country",
+            "capacity",
+            "contact_name",
+            "contact_email",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if "contact_email" in data and instance.hide_contact and not sees_contact(self.context, instance):
+            data["contact_name"] = data["contact_email"] = ""
+        return data
+
+
+class OutcomePostingSerializer(MatchPostingSerializer):
+    """A posting as a (public) outcome names it: without contact details."""
+
+    class Meta(MatchPostingSerializer.Meta):
+        fields = [name for name in MatchPostingSerializer.Meta.fields if not name.startswith("contact_")]
+        read_only_fields = fields
+
+
+class MatchEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    from_status = serializers.ChoiceField(
+        choices=MatchStatus.choices, allow_blank=True, read_only=True, help_text="Empty for the first step."
+    )
+
+    class Meta:
+        model = MatchEvent
+        fields = ["from_status", "to_status", "actor", "note", "created_at"]
+        read_only_fields = fields
+
+
+class OutcomeIndicatorSerializer(serializers.ModelSerializer):
+    value = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, coerce_to_string=False)
+
+    class Meta:
+        model = OutcomeIndicator
+        fields = ["key", "label", "value", "unit"]
+
+    def validate(self, attrs):
+        try:
+            OutcomeIndicator.clean_label(attrs.get("key"), attrs.get("label"))
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from error
+        return attrs
+
+
+class OutcomeSerializer(serializers.ModelSerializer):
+    """What a completed match achieved. On completion, `objectives` default to both postings'."""
+
+    request = OutcomePostingSerializer(source="match.request", read_only=True)
+    offer = OutcomePostingSerializer(source="match.offer", read_only=True)
+    achieved_on = serializers.DateField(required=False, help_text="Defaults to today.")
+    objectives = CodeListField(
+        Objective,
+        code_field="code",
+        hint=OBJECTIVE_HINT,
+        required=False,
+        help_text="Objective codes of any framework; on completion, defaults to both postings' objectives.",
+    )
+    indicators = OutcomeIndicatorSerializer(many=True, required=False)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    editable_until = serializers.DateTimeField(
+        read_only=True, help_text="Until when the two sides' editors may change it."
+    )
+
+    class Meta:
+        model = Outcome
+        fields = [
+            "id",
+            "match",
+            "request",
+            "offer",
+            "summary",
+            "achieved_on",
+            "evidence_url",
+            "is_private",
+            "objectives",
+            "indicators",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "editable_until",
+        ]
+        read_only_fields = ["match", "created_at", "updated_at"]
+
+    def update(self, instance, validated_data):
+        return services.update_outcome(instance, user=self.context["request"].user, data=validated_data)
+
+
+class MatchRecordSerializer(serializers.ModelSerializer):
+    """A match through its lifecycle, with its history and, once completed, its outcome."""
+
+    request = MatchPostingSerializer(read_only=True)
+    offer = MatchPostingSerializer(read_only=True)
+    initiated_by_name = serializers.CharField(source="initiated_by.name", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    history = MatchEventSerializer(source="events", many=True, read_only=True)
+    outcome = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Match
+        fields = [
+            "id",
+            "status",
+            "request",
+            "offer",
+            "initiated_by",
+            "initiated_by_name",
+            "created_by",
+            "message",
+            "created_at",
+            "updated_at",
+            "history",
+            "outcome",
+            "allowed_actions",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OutcomeSerializer(allow_null=True))
+    def get_outcome(self, match):
+        try:
+            outcome = match.outcome
+        except Outcome.DoesNotExist:
+            return None
+        return OutcomeSerializer(outcome, context=self.context).data
+
+    @extend_schema_field({"type": "array", "items": {"type": "string", "enum": list(services.TRANSITIONS)}})
+    def get_allowed_actions(self, match):
+        """The steps the requesting user may take now."""
+        user = self.context["request"].user
+        if "editor_of" not in self.context:
+            self.context["editor_of"] = services.editor_organization_ids(user)
+        return services.allowed_actions(match, user, editor_of=self.context["editor_of"])
+
+
+class VisiblePostingField(serializers.PrimaryKeyRelatedField):
+    """A posting by id, among those the requesting user may see."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=Opportunity.objects.all(), **kwargs)
+
+    def get_queryset(self):
+        return Opportunity.objects.visible_to(self.context["request"].user).select_related("organization")
+
+
+class ExpressInterestSerializer(serializers.Serializer):
+    request = VisiblePostingField(help_text="The request (id).")
+    offer = VisiblePostingField(help_text="The offer (id).")
+    message = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+    initiated_by = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The side that is interested; needed only when you edit for both, or as staff for neither.",
+    )
+
+
+class MatchNoteSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=5000, default="", help_text="Why, for the history."
+    )
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "message", "match", "opportunity", "created_at", "read_at"]
+        read_only_fields = fields
+
+
+class AlertPreferenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AlertPreference
+        fields = ["email", "suggestions"]
+
+    def update(self, instance, validated_data):
+        return services.set_alert_preferences(instance.user, **validated_data)

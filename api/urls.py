@@ -1,8 +1,9 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from api import views
+from matchmaking.middleware import csp_extend
 
 router = DefaultRouter()
 router.register("organizations", views.OrganizationViewSet, basename="organization")
@@ -15,10 +16,21 @@ router.register("cooperation-types", views.CooperationTypeViewSet, basename="coo
 router.register("themes", views.ThemeViewSet, basename="theme")
 router.register("frameworks", views.FrameworkViewSet, basename="framework")
 router.register("objectives", views.ObjectiveViewSet, basename="objective")
+router.register("matches", views.MatchViewSet, basename="match")
+router.register("outcomes", views.OutcomeViewSet, basename="outcome")
+router.register("notifications", views.NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("v1/auth/token/", views.TokenView.as_view(), name="token"),
+    path("v1/reports/", include("api.reports")),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # The UI's script is served from here too; its page has one inline style block.
+    path(
+        "docs/",
+        csp_extend("style-src 'self' 'unsafe-inline'")(
+            SpectacularSwaggerSplitView.as_view(url_name="schema")
+        ),
+        name="docs",
+    ),
 ]

@@ -15,6 +15,12 @@ class OpportunityStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class Moderation(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    HIDDEN = "hidden", _("Hidden by the secretariat")
+
+
 class OrganizationKind(models.TextChoices):
     PARTY = "party", _("Party (national focal point)")
     INSTITUTE = "institute", _("Institute")

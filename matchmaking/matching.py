@@ -10,12 +10,19 @@ import threading
 from dataclasses import dataclass
 
 import numpy as np
+from django.conf import settings
 from django.db import connection
-from django.db.models import prefetch_related_objects
+from django.db.models import Count, prefetch_related_objects
 from django.utils import timezone
 from scipy import sparse
 
-from matchmaking.choices import Direction, EmbeddingStatus, OpportunityStatus
+from matchmaking.choices import (
+    CAPACITY_HOLDING_STATUSES,
+    Direction,
+    EmbeddingStatus,
+    Moderation,
+    OpportunityStatus,
+)
 from matchmaking.models import (
     CooperationType,
     Country,
@@ -23,6 +30,7 @@ from matchmaking.models import (
     Opportunity,
     OpportunityEmbedding,
     Organization,
+    RankerWeights,
     Theme,
 )
 from ml.lexical import LexicalIndex
@@ -82,10 +90,12 @@ class Index:
     restrictions: sparse.csr_matrix  # rows: postings; columns: tokens the posting admits
     identities: sparse.csr_matrix  # rows: postings; columns: tokens of the posting's country
     token_index: dict
+    tokens: list  # column -> token
     groups_by_country: dict
     pool: CandidatePool
     lexical: LexicalIndex
     postings: dict  # id -> ml Posting
+    embedded_until: object  # the latest embedding change the vectors include
 
 
 _lock = threading.Lock()
@@ -93,7 +103,8 @@ _index = None
 
 
 def current_version():
-    """A cheap fingerprint of everything the index depends on (one query)."""
+    """A cheap fingerprint of everything the index depends on: one query over indexed columns.
+    (A deleted posting does not change it; `recommend` skips postings that no longer exist.)"""
     tables = {
         "opportunity": Opportunity._meta.db_table,
         "embedding": OpportunityEmbedding._meta.db_table,
@@ -102,7 +113,6 @@ def current_version():
     }
     sql = (
         f"SELECT (SELECT MAX(updated_at) FROM {tables['opportunity']}),"
-        f" (SELECT COUNT(*) FROM {tables['opportunity']}),"
         f" (SELECT MAX(updated_at) FROM {tables['embedding']}),"
         f" (SELECT MAX(updated_at) FROM {tables['match']}),"
         f" (SELECT MAX(updated_at) FROM {tables['organization']})"
@@ -113,7 +123,7 @@ def current_version():
 
 
 def get_index():
-    """The index, rebuilt first if the database changed since it was built."""
+    """The index, brought up to date first if the database changed since it was built."""
     global _index
     version = current_version()
     index = _index
@@ -121,7 +131,7 @@ def get_index():
         return index
     with _lock:
         if _index is None or _index.version != version:
-            _index = build_index(version)
+            _index = build_index(version, previous=_index)
         return _index
 
 
@@ -138,6 +148,7 @@ def vocabulary_synonyms():
 
 
 def to_posting(opportunity, type_synonyms, theme_synonyms):
+    """The ml view of a posting instance (used for a query that is not in the index)."""
     posting = Posting(
         id=opportunity.pk,
         direction=opportunity.direction,
@@ -153,57 +164,106 @@ def to_posting(opportunity, type_synonyms, theme_synonyms):
     return analyse(posting, type_synonyms, theme_synonyms)
 
 
-def build_index(version):
-    opportunities = list(
-        Opportunity.objects.filter(status=OpportunityStatus.OPEN)
-        .with_capacity_held()
-        .select_related("organization")
-        .prefetch_related("themes", "objectives", "languages", "eligible_groups", "eligible_countries")
+def _pairs(field, value="pk"):
+    """Posting id -> related keys of one many-to-many field, for every open posting: one query."""
+    through = getattr(Opportunity, field).through
+    target = getattr(Opportunity, field).field.m2m_reverse_field_name()
+    column = target if value == "pk" else f"{target}__{value}"
+    grouped = {}
+    rows = through.objects.filter(
+        opportunity__status=OpportunityStatus.OPEN, opportunity__moderation=Moderation.APPROVED
+    ).values_list("opportunity_id", column)
+    for posting_id, key in rows.order_by("pk"):
+        grouped.setdefault(posting_id, []).append(key)
+    return grouped
+
+
+def _capacity_held():
+    held = {}
+    holding = Match.objects.filter(status__in=CAPACITY_HOLDING_STATUSES).order_by()
+    for side in ("offer_id", "request_id"):
+        for posting_id, n in holding.values_list(side).annotate(n=Count("id")):
+            held[posting_id] = held.get(posting_id, 0) + n
+    return held
+
+
+def build_index(version, previous=None):
+    """Builds the index from the database with a few flat queries. With a `previous` index, the
+    text analysis, vectors and TF-IDF rows of unchanged postings are reused, so a change to a
+    few postings costs little; TF-IDF is refitted only when the corpus changed a lot."""
+    rows = list(
+        Opportunity.objects.filter(status=OpportunityStatus.OPEN, moderation=Moderation.APPROVED)
         .order_by("id")
+        .values(
+            "id", "direction", "title", "description", "cooperation_type_id", "organization_id",
+            "organization__country_id", "starts_on", "ends_on", "application_deadline", "capacity",
+        )
+    )  # fmt: skip
+    themes, objectives = _pairs("themes"), _pairs("objectives", "code")
+    languages, groups, countries = (
+        _pairs("languages"),
+        _pairs("eligible_groups"),
+        _pairs("eligible_countries"),
     )
-    type_synonyms, theme_synonyms = vocabulary_synonyms()
+    held = _capacity_held()
     groups_by_country = {}
     for code, un_group in Country.objects.values_list("code", "un_group"):
         groups_by_country[code] = {un_group} if un_group else set()
     for code, group in Country.groups.through.objects.values_list("country_id", "countrygroup_id"):
         groups_by_country.setdefault(code, set()).add(group)
 
-    postings = [to_posting(o, type_synonyms, theme_synonyms) for o in opportunities]
-    ids = np.array([o.pk for o in opportunities], dtype=np.int64)
-    vectors = load_vectors(ids)
-
-    token_index = {}
-    restriction_rows, identity_rows = [], []
-    for o in opportunities:
-        restriction_rows.append(
-            restriction_tokens(
-                [c.pk for c in o.eligible_countries.all()], [g.pk for g in o.eligible_groups.all()]
-            )
+    synonyms = vocabulary_synonyms()
+    known = previous.postings if previous else {}
+    postings = []
+    for row in rows:
+        posting = Posting(
+            id=row["id"],
+            direction=row["direction"],
+            title=row["title"],
+            description=row["description"],
+            cooperation_type=row["cooperation_type_id"],
+            themes=themes.get(row["id"], []),
+            objectives=objectives.get(row["id"], []),
+            languages=languages.get(row["id"], []),
+            starts_on=row["starts_on"],
+            ends_on=row["ends_on"],
         )
-        identity_rows.append(country_tokens(o.organization.country_id, groups_by_country))
-    for row in restriction_rows + identity_rows:
-        for token in row:
+        old = known.get(row["id"])
+        if old is not None and (old.title, old.description) == (posting.title, posting.description):
+            posting.detected_types, posting.detected_themes = old.detected_types, old.detected_themes
+            posting.text_language = old.text_language
+        postings.append(analyse(posting, *synonyms))
+    ids = np.array([row["id"] for row in rows], dtype=np.int64)
+    vectors = load_vectors(ids, previous)
+
+    restriction_rows = [restriction_tokens(countries.get(pk, ()), groups.get(pk, ())) for pk in ids.tolist()]
+    identity_rows = [country_tokens(row["organization__country_id"], groups_by_country) for row in rows]
+    token_index = {}
+    for token_row in restriction_rows + identity_rows:
+        for token in token_row:
             token_index.setdefault(token, len(token_index))
 
-    lexical = LexicalIndex()
-    lexical.fit(list(ids), [f"{p.title}. {p.description}" for p in postings])
+    lexical = previous.lexical if previous else LexicalIndex()
+    lexical.update(ids.tolist(), [f"{p.title}. {p.description}" for p in postings])
     return Index(
         version=version,
         ids=ids,
-        position={int(pk): i for i, pk in enumerate(ids)},
-        is_offer=np.array([o.direction == Direction.OFFER for o in opportunities], dtype=bool),
-        organization=np.array([o.organization_id for o in opportunities], dtype=np.int64),
-        ends=np.array([_ordinal(o.ends_on) for o in opportunities], dtype=np.int64),
-        deadline=np.array([_ordinal(o.application_deadline) for o in opportunities], dtype=np.int64),
-        capacity_left=np.array([o.capacity - o.capacity_held for o in opportunities], dtype=np.int64),
-        open_to_all=np.array([not row for row in restriction_rows], dtype=bool),
+        position={pk: i for i, pk in enumerate(ids.tolist())},
+        is_offer=np.array([row["direction"] == Direction.OFFER for row in rows], dtype=bool),
+        organization=np.array([row["organization_id"] for row in rows], dtype=np.int64),
+        ends=np.array([_ordinal(row["ends_on"]) for row in rows], dtype=np.int64),
+        deadline=np.array([_ordinal(row["application_deadline"]) for row in rows], dtype=np.int64),
+        capacity_left=np.array([row["capacity"] - held.get(row["id"], 0) for row in rows], dtype=np.int64),
+        open_to_all=np.array([not token_row for token_row in restriction_rows], dtype=bool),
         restrictions=_token_matrix(restriction_rows, token_index),
         identities=_token_matrix(identity_rows, token_index),
         token_index=token_index,
+        tokens=list(token_index),
         groups_by_country=groups_by_country,
         pool=CandidatePool(postings, vectors),
         lexical=lexical,
         postings={p.id: p for p in postings},
+        embedded_until=version[1],
     )
 
 
@@ -223,19 +283,35 @@ def _token_matrix(rows, token_index):
     )
 
 
-def load_vectors(ids):
-    """The stored vectors of the given postings (zeros where missing), as one matrix."""
-    rows = dict(
-        OpportunityEmbedding.objects.filter(
-            opportunity_id__in=[int(i) for i in ids], status=EmbeddingStatus.READY
-        ).values_list("opportunity_id", "vector")
-    )
-    dim = next((len(bytes(v)) // 4 for v in rows.values() if v), 0)
+def load_vectors(ids, previous=None):
+    """The stored vectors of the given postings (zeros where missing), as one matrix. With a
+    `previous` index, only vectors it lacks or that changed since it was built are read."""
+    reuse = previous is not None and previous.pool.matrix.shape[1] > 0
+    embeddings = OpportunityEmbedding.objects.filter(status=EmbeddingStatus.READY)
+    if reuse:
+        missing = [int(pk) for pk in ids if int(pk) not in previous.position]
+        changed = (
+            embeddings.filter(updated_at__gte=previous.embedded_until)
+            if previous.embedded_until
+            else embeddings
+        )
+        rows = dict(changed.values_list("opportunity_id", "vector"))
+        rows.update(embeddings.filter(opportunity_id__in=missing).values_list("opportunity_id", "vector"))
+        dim = previous.pool.matrix.shape[1]
+    else:
+        rows = dict(
+            embeddings.filter(opportunity_id__in=[int(i) for i in ids]).values_list(
+                "opportunity_id", "vector"
+            )
+        )
+        dim = next((len(bytes(v)) // 4 for v in rows.values() if v), 0)
     matrix = np.zeros((len(ids), dim), dtype=np.float32)
-    for i, pk in enumerate(ids):
-        vector = rows.get(int(pk))
-        if vector:
+    for i, pk in enumerate(ids.tolist()):
+        vector = rows.get(pk)
+        if vector and len(bytes(vector)) == dim * 4:
             matrix[i] = np.frombuffer(bytes(vector), dtype=np.float32)
+        elif reuse and pk in previous.position:
+            matrix[i] = previous.pool.matrix[previous.position[pk]]
     return matrix
 
 
@@ -268,12 +344,16 @@ def _has_any(matrix, tokens, token_index):
 
 
 def query_vector(query, index):
-    """The query's vector: from the index, else from the database, else embedded now (once)."""
+    """The query's vector: from the index, else from the database, else embedded now (once). None
+    when it cannot be made: the model failed (now, or EMBEDDING_MAX_ATTEMPTS times before, and the
+    posting waits for `retry_embeddings`)."""
     position = index.position.get(query.pk)
     if position is not None and index.pool.matrix.shape[1] and index.pool.matrix[position].any():
         return index.pool.matrix[position]
-    stored = OpportunityEmbedding.objects.filter(pk=query.pk, status=EmbeddingStatus.READY).first()
-    if stored is None or not stored.vector:
+    stored = OpportunityEmbedding.objects.filter(pk=query.pk).first()
+    if stored is None or stored.status != EmbeddingStatus.READY or not stored.vector:
+        if stored is not None and stored.attempts >= settings.EMBEDDING_MAX_ATTEMPTS:
+            return None
         from matchmaking.services import embed_opportunities
 
         embed_opportunities([query.pk])
@@ -283,32 +363,56 @@ def query_vector(query, index):
     return np.frombuffer(bytes(stored.vector), dtype=np.float32)
 
 
+HAND_SET = {"source": "hand-set", "method": "ml.ranking.Weights defaults, chosen on the dev set"}
+
+
+def weights_in_use():
+    """The blend's weights and where they come from: the MATCHING_WEIGHTS setting if set (an
+    operator's override, also used for ablations), else the newest active weights learned by
+    `manage.py train_ranker`, else the hand-set ones of ml/ranking.py."""
+    if settings.MATCHING_WEIGHTS:
+        weights = Weights.from_dict({**Weights().to_dict(), **settings.MATCHING_WEIGHTS})
+        return weights, {"source": "setting", "method": "MATCHING_WEIGHTS", "weights": weights.to_dict()}
+    stored = RankerWeights.objects.filter(is_active=True).order_by("-created_at", "-id").first()
+    if stored is None:
+        return Weights(), {**HAND_SET, "weights": Weights().to_dict()}
+    return Weights.from_dict(stored.weights), stored.provenance()
+
+
 def current_weights():
-    """The blend's weights in use: hand-set in ml/ranking.py until learned ones are stored."""
-    return Weights()
+    return weights_in_use()[0]
+
+
+class Recommendations(list):
+    """The recommendations, best first; `pending` is true when the query's text has no vector yet
+    (its embedding failed and waits for a retry), so they were ranked without semantic similarity."""
+
+    pending = False
 
 
 def recommend(query, limit=10, today=None):
-    """Returns up to `limit` dicts {"opportunity", "score", "reasons"}, best first."""
+    """Returns up to `limit` dicts {"opportunity", "score", "reasons"}, best first (Recommendations)."""
     today = today or timezone.localdate()
-    prefetch_related_objects([query], "eligible_countries", "eligible_groups")
+    if query.direction == Direction.OFFER:
+        prefetch_related_objects([query], "eligible_countries", "eligible_groups")
     index = get_index()
     mask = hard_filter_mask(index, query, today)
     if not mask.any():
-        return []
+        return Recommendations()
     if query.pk in index.postings:
         posting = index.postings[query.pk]
     else:
         posting = to_posting(query, *vocabulary_synonyms())
     vector = query_vector(query, index)
     lexical = index.lexical.score(f"{posting.title}. {posting.description}")
+    weights, provenance = weights_in_use()
     results = rank(
         posting,
         index.pool,
         query_vector=vector,
         lexical_scores=lexical,
-        weights=current_weights(),
-        limit=limit,
+        weights=weights,
+        limit=limit + 2,  # spares, for postings deleted since the index was built
         lexical_index=index.lexical,
         mask=mask,
     )
@@ -322,8 +426,11 @@ def recommend(query, limit=10, today=None):
             continue
         reasons = dict(result.reasons)
         reasons["eligibility"] = eligibility_basis(query, opportunity, index)
+        reasons["weights"] = provenance
         out.append({"opportunity": opportunity, "score": result.score, "reasons": reasons})
-    return out
+    recommendations = Recommendations(out[:limit])
+    recommendations.pending = vector is None
+    return recommendations
 
 
 def eligibility_basis(query, candidate, index):
@@ -336,11 +443,51 @@ def eligibility_basis(query, candidate, index):
             [c.pk for c in offer.eligible_countries.all()], [g.pk for g in offer.eligible_groups.all()]
         )
     else:
-        columns = index.restrictions[row].indices
-        admitted = {token for token, column in index.token_index.items() if column in columns}
+        admitted = {index.tokens[column] for column in index.restrictions[row].indices}
     if not admitted:
         return "The offer is open to every country."
     if f"C:{country}" in admitted:
         return f"{country} is listed among the eligible countries."
     groups = sorted(g for g in index.groups_by_country.get(country, ()) if f"G:{g}" in admitted)
     return f"{country} is in group {', '.join(groups)}."
+
+
+SEARCH_SEMANTIC_WEIGHT = 0.7
+
+
+def search(text, limit=20, today=None):
+    """Open postings close in meaning to `text`, best first: dicts {"opportunity", "score"}.
+    Blends the cosine of the embedded text (through its English gloss, as postings are) with the
+    lexical similarity; lexical only if the model cannot be loaded. Keeps postings with some
+    similarity at all."""
+    import logging
+
+    from matchmaking.services import get_embedder
+    from ml.embeddings import posting_text
+
+    today = today or timezone.localdate()
+    index = get_index()
+    if not len(index.ids):
+        return []
+    lexical = np.asarray(index.lexical.score(text), dtype=np.float32)
+    scores = lexical
+    matrix = index.pool.matrix
+    try:
+        vector = np.asarray(get_embedder().encode([posting_text(text, "")])[0], dtype=np.float32)
+    except Exception:  # noqa: BLE001 - search still works on words alone
+        logging.getLogger(__name__).exception("Could not embed a search text")
+        vector = None
+    if vector is not None and matrix.shape[1] == vector.shape[0]:
+        semantic = np.clip(matrix @ vector, 0.0, 1.0)
+        scores = SEARCH_SEMANTIC_WEIGHT * semantic + (1 - SEARCH_SEMANTIC_WEIGHT) * lexical
+    alive = (index.ends >= today.toordinal()) & (index.deadline >= today.toordinal()) & (scores > 0.05)
+    rows = np.flatnonzero(alive)
+    rows = rows[np.lexsort((rows, -scores[rows]))][:limit]
+    found = Opportunity.objects.select_related("organization__country", "cooperation_type").in_bulk(
+        [int(index.ids[row]) for row in rows]
+    )
+    return [
+        {"opportunity": found[int(index.ids[row])], "score": round(float(scores[row]), 4)}
+        for row in rows
+        if int(index.ids[row]) in found
+    ]

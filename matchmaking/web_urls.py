@@ -1,9 +1,78 @@
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+from django.views.i18n import set_language
 
-from matchmaking import views
+from matchmaking import dashboard
+from matchmaking.views import accounts, matches, moderation, organizations, postings
 
 app_name = "web"
 
+auth = [
+    path(
+        "accounts/login/",
+        accounts.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password-reset/",
+        accounts.PasswordResetView.as_view(
+            success_url=reverse_lazy("web:password_reset_done"),
+            email_template_name="registration/password_reset_email.txt",
+        ),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(success_url=reverse_lazy("web:password_reset_complete")),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("accounts/signup/", organizations.signup, name="signup"),
+    path("i18n/setlang/", set_language, name="set_language"),
+]
+
 urlpatterns = [
-    path("", views.home, name="home"),
+    *auth,
+    path("", postings.home, name="home"),
+    path("search/", postings.search, name="search"),
+    path("postings/", postings.browse, name="browse"),
+    path("postings/new/", postings.posting_create, name="posting_create"),
+    path("postings/<int:pk>/", postings.posting_detail, name="posting"),
+    path("postings/<int:pk>/edit/", postings.posting_edit, name="posting_edit"),
+    path("postings/<int:pk>/publish/", postings.posting_publish, name="posting_publish"),
+    path("postings/<int:pk>/close/", postings.posting_close, name="posting_close"),
+    path("postings/<int:pk>/interest/", postings.express_interest, name="express_interest"),
+    path("matches/<int:pk>/", matches.match_detail, name="match"),
+    path("matches/<int:pk>/complete/", matches.match_complete, name="match_complete"),
+    path("matches/<int:pk>/<slug:action>/", matches.match_action, name="match_action"),
+    path("organization/", organizations.my_organization, name="my_organization"),
+    path("organizations/new/", organizations.organization_create, name="organization_create"),
+    path("organizations/join/", organizations.join, name="join"),
+    path("organizations/<int:pk>/", organizations.organization_detail, name="organization"),
+    path("organizations/<int:pk>/members/", organizations.member_add, name="member_add"),
+    path("organizations/<int:pk>/members/<int:user_id>/role/", organizations.member_role, name="member_role"),
+    path(
+        "organizations/<int:pk>/members/<int:user_id>/remove/",
+        organizations.member_remove,
+        name="member_remove",
+    ),
+    path(
+        "organizations/<int:pk>/join-requests/<int:join_id>/", organizations.join_answer, name="join_answer"
+    ),
+    path("notifications/read/", organizations.notifications_read, name="notifications_read"),
+    path("moderation/", moderation.moderation, name="moderation"),
+    path("moderation/postings/<int:pk>/approve/", moderation.approve, name="moderation_approve"),
+    path("moderation/postings/<int:pk>/hide/", moderation.hide, name="moderation_hide"),
+    path("moderation/organizations/<int:pk>/verify/", moderation.verify, name="moderation_verify"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
 ]

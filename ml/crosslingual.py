@@ -722,9 +722,18 @@ def _compile(items: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, re.Pat
     return compiled
 
 
-def _detect(text: str, title: str, cues: dict[str, list[str]]) -> dict[str, float]:
-    key = tuple(sorted((slug, tuple(phrases)) for slug, phrases in cues.items()))
-    patterns = _compile(key)
+def _freeze(table: dict[str, list[str]] | None) -> tuple:
+    return tuple(sorted((slug, tuple(phrases)) for slug, phrases in (table or {}).items()))
+
+
+@lru_cache(maxsize=16)
+def _patterns(kind: str, synonyms: tuple) -> dict[str, re.Pattern]:
+    """The compiled cues of a kind ("types" or "themes") with extra synonyms, built once."""
+    builtin = TYPE_CUES if kind == "types" else THEME_CUES
+    return _compile(_freeze(merge_cues(builtin, {slug: list(phrases) for slug, phrases in synonyms})))
+
+
+def _detect(text: str, title: str, patterns: dict[str, re.Pattern]) -> dict[str, float]:
     body = " ".join(words(text))
     head = " ".join(words(title))
     scores = {}
@@ -744,11 +753,11 @@ def detect_types(
 
     ``text`` should be English (see ``to_english``); ``synonyms`` adds phrases to the built-in cues.
     """
-    return _detect(text, title, merge_cues(TYPE_CUES, synonyms))
+    return _detect(text, title, _patterns("types", _freeze(synonyms)))
 
 
 def detect_themes(
     text: str, synonyms: dict[str, list[str]] | None = None, title: str = ""
 ) -> dict[str, float]:
     """Themes a text talks about, slug -> confidence in (0, 1); same rules as ``detect_types``."""
-    return _detect(text, title, merge_cues(THEME_CUES, synonyms))
+    return _detect(text, title, _patterns("themes", _freeze(synonyms)))

@@ -15,8 +15,10 @@ mean nDCG@10 of both directions: words 0.87, stemmed words 0.89, characters 0.93
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
+from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from ml.crosslingual import fold, to_english
@@ -84,6 +86,8 @@ class LexicalIndex:
         self.matrix = None
         self.char_matrix = None
         self._position: dict = {}
+        self._texts: dict = {}
+        self.fitted_size = 0
         self.fit_count = 0
 
     @property
@@ -96,11 +100,54 @@ class LexicalIndex:
         self.ids = list(ids)
         self._position = {id_: i for i, id_ in enumerate(self.ids)}
         self.matrix = self.vectorizer.fit_transform(texts) if texts else None
+        self._texts = dict(zip(ids, texts, strict=True))
+        self.fitted_size = len(texts)
         self.char_matrix = None
         if self.char_vectorizer is not None and texts and len(texts) <= self.char_max_docs:
             self.char_matrix = self.char_vectorizer.fit_transform(texts)
         self.fit_count += 1
         return self
+
+    def update(self, ids: list, texts: list[str], refit_fraction: float = 0.2) -> LexicalIndex:
+        """Re-aligns the index on a new set of documents without refitting: rows of unchanged
+        texts are kept, new or changed texts are transformed in the fitted vocabulary. It refits
+        when the new or changed texts exceed ``refit_fraction`` of the documents it was fitted on,
+        so that the vocabulary and the idf weights follow the corpus."""
+        if len(ids) != len(texts):
+            raise ValueError("ids and texts must have the same length")
+        if self.matrix is None:
+            return self.fit(ids, texts)
+        changed = [
+            i for i, (id_, text) in enumerate(zip(ids, texts, strict=True)) if self._texts.get(id_) != text
+        ]
+        if len(changed) > refit_fraction * max(self.fitted_size, 1):
+            return self.fit(ids, texts)
+        changed_set = set(changed)
+        kept = [i for i in range(len(ids)) if i not in changed_set]
+        old_rows = [self._position[ids[i]] for i in kept]
+        new_words, new_chars = self._rows([texts[i] for i in changed])
+        # stacked row k belongs at position (kept + changed)[k] of the new order
+        order = np.empty(len(ids), dtype=np.int64)
+        order[np.array(kept + changed, dtype=np.int64)] = np.arange(len(ids))
+        self.matrix = sparse.vstack([self.matrix[old_rows], new_words], format="csr")[order]
+        if self.char_matrix is not None:
+            self.char_matrix = sparse.vstack([self.char_matrix[old_rows], new_chars], format="csr")[order]
+        self.ids = list(ids)
+        self._position = {id_: i for i, id_ in enumerate(self.ids)}
+        self._texts = dict(zip(ids, texts, strict=True))
+        return self
+
+    def _rows(self, texts: list[str]):
+        """Word and character rows of texts in the fitted vocabularies (empty matrices for none)."""
+        if not texts:
+            words = sparse.csr_matrix((0, self.matrix.shape[1]), dtype=self.matrix.dtype)
+            chars = None
+            if self.char_matrix is not None:
+                chars = sparse.csr_matrix((0, self.char_matrix.shape[1]), dtype=self.char_matrix.dtype)
+            return words, chars
+        words = self.vectorizer.transform(texts)
+        chars = self.char_vectorizer.transform(texts) if self.char_matrix is not None else None
+        return words, chars
 
     def transform(self, texts: list[str]):
         """Sparse word TF-IDF rows of (possibly unseen) texts in the fitted vocabulary."""
@@ -132,15 +179,24 @@ class LexicalIndex:
         """Up to k content words of both texts, rarest first, as written in ``text_b``."""
         if self.matrix is None:
             return []
-        words_a = {stem(t) for t in _TOKEN.findall(lexical_text(text_a)) if t not in _STOP_WORDS}
+        words_a = {stemmed for stemmed, _ in _content_words(text_a)}
         surface: dict[str, str] = {}
-        for t in _TOKEN.findall(lexical_text(text_b)):
-            if t not in _STOP_WORDS and not t.isdigit() and stem(t) in words_a:
-                surface.setdefault(stem(t), t)
+        for stemmed, word in _content_words(text_b):
+            if stemmed in words_a:
+                surface.setdefault(stemmed, word)
         vocabulary, idf = self.vectorizer.vocabulary_, self.vectorizer.idf_
         ranked = sorted(surface, key=lambda s: (-idf[vocabulary[s]] if s in vocabulary else 0.0, s))
         return [surface[s] for s in ranked if s in vocabulary][:k]
 
 
+@lru_cache(maxsize=20_000)
+def _content_words(text: str) -> tuple[tuple[str, str], ...]:
+    """(stem, word) of the content words of a text, in order; cached, as candidates recur."""
+    return tuple(
+        (stem(t), t) for t in _TOKEN.findall(lexical_text(text)) if t not in _STOP_WORDS and not t.isdigit()
+    )
+
+
 def _cosines(matrix, query) -> np.ndarray:
-    return np.asarray((matrix @ query.T).toarray().ravel(), dtype=np.float32)
+    # sparse matrix times a dense vector is linear in the matrix's non-zeros; sparse times sparse is not
+    return np.asarray(matrix @ query.toarray().ravel(), dtype=np.float32)

@@ -168,3 +168,35 @@ def party_draft(party):
 def fast_password_hasher(settings):
     """The default hasher takes a good part of a second per user; the cast needs no strong hashes."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttles():
+    """Throttle counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(scope="module")
+def restore_reference_data(django_db_setup, django_db_blocker):
+    """For modules with transactional tests, which end by emptying every table: puts the reference
+    data back once the module is done (see tests/test_lifecycle_concurrency.py for why)."""
+    yield
+    from matchmaking.reference import load_reference
+
+    with django_db_blocker.unblock():
+        load_reference()
+
+
+@pytest.fixture
+def transactional_reference_data(restore_reference_data, transactional_db):
+    """A transactional test's database, with the reference data (emptied by an earlier flush)."""
+    from matchmaking.models import Country
+    from matchmaking.reference import load_reference
+
+    if not Country.objects.exists():
+        load_reference()
+

@@ -71,3 +71,25 @@ def test_large_indexes_skip_the_character_view():
 
 def test_empty_index_scores_nothing():
     assert LexicalIndex().fit([], []).score("anything").shape == (0,)
+
+
+def test_update_keeps_unchanged_rows_and_transforms_new_ones_without_refitting():
+    texts = [f"hosting of national websites number {i}" for i in range(20)] + [
+        "herbarium specimens digitised"
+    ]
+    ids = list(range(len(texts)))
+    index = LexicalIndex().fit(ids, texts)
+    before = index.score("herbarium specimens")
+    index.update([*ids[1:], 99], [*texts[1:], "herbarium loans for taxonomists"])
+    assert index.fit_count == 1
+    assert index.ids == [*ids[1:], 99]
+    after = index.score("herbarium specimens")
+    assert np.allclose(after[:-1], before[1:])
+    assert index.score_ids("herbarium loans", [99])[0] == index.score("herbarium loans").max()
+
+
+def test_update_refits_when_much_of_the_corpus_changed():
+    index = LexicalIndex().fit([1, 2], ["hosting websites", "mirror sites"])
+    index.update([1, 2, 3, 4], ["hosting websites", "mirror sites", "taxonomy grants", "collection access"])
+    assert index.fit_count == 2
+    assert index.ids == [1, 2, 3, 4]

@@ -1,6 +1,17 @@
-from .matches import Match, MatchEvent, Notification, Outcome, OutcomeIndicator
+from .audit import AuditAction, AuditLog
+from .matches import (
+    AlertPreference,
+    AlertSent,
+    Match,
+    MatchEvent,
+    Notification,
+    NotificationKind,
+    Outcome,
+    OutcomeIndicator,
+    RankerWeights,
+)
 from .opportunities import Opportunity, OpportunityEmbedding
-from .organizations import Membership, Organization
+from .organizations import JoinRequest, Membership, Organization
 from .reference import (
     Activity,
     CooperationType,
@@ -15,21 +26,28 @@ from .reference import (
 
 __all__ = [
     "Activity",
+    "AlertPreference",
+    "AlertSent",
+    "AuditAction",
+    "AuditLog",
     "CooperationType",
     "Country",
     "CountryGroup",
     "Framework",
     "Goal",
+    "JoinRequest",
     "Language",
     "Match",
     "MatchEvent",
     "Membership",
     "Notification",
+    "NotificationKind",
     "Objective",
     "Opportunity",
     "OpportunityEmbedding",
     "Organization",
     "Outcome",
     "OutcomeIndicator",
+    "RankerWeights",
     "Theme",
 ]

@@ -1,11 +1,33 @@
-"""Matches between an offer and a request, their history, outcomes and notifications."""
+"""Matches between an offer and a request, their history, outcomes and notifications; the alerts
+sent about new postings; and the ranking weights learned from answered matches."""
+
+import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from matchmaking.choices import ACTIVE_MATCH_STATUSES, Indicator, MatchStatus
+
+
+def _member_organizations(user):
+    from .organizations import Membership
+
+    return Membership.objects.filter(user=user).values("organization_id")
+
+
+class MatchQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Matches are private to the members of the two organizations, and to staff."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        mine = _member_organizations(user)
+        return self.filter(Q(request__organization__in=mine) | Q(offer__organization__in=mine))
 
 
 class Match(models.Model):
@@ -31,7 +53,9 @@ class Match(models.Model):
     score = models.FloatField(null=True, blank=True)
     reasons = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = MatchQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -67,8 +91,24 @@ class MatchEvent(models.Model):
         return f"{self.match_id}: {self.from_status or '-'} -> {self.to_status}"
 
 
+class OutcomeQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Outcomes are public unless marked private; private ones are seen by the members of the two
+        organizations and by staff."""
+        if user.is_authenticated and user.is_staff:
+            return self.all()
+        public = Q(is_private=False)
+        if not user.is_authenticated:
+            return self.filter(public)
+        mine = _member_organizations(user)
+        return self.filter(
+            public | Q(match__request__organization__in=mine) | Q(match__offer__organization__in=mine)
+        )
+
+
 class Outcome(models.Model):
-    """What a completed match achieved, and the objectives it served."""
+    """What a completed match achieved, and the objectives it served. Either side's editors may
+    change it for `OUTCOME_EDIT_DAYS` after it was recorded."""
 
     match = models.OneToOneField(Match, on_delete=models.PROTECT, related_name="outcome")
     summary = models.TextField(max_length=5000)
@@ -80,13 +120,19 @@ class Outcome(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = OutcomeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-achieved_on", "-id"]
 
     def __str__(self):
         return f"Outcome of match {self.match_id}"
+
+    @property
+    def editable_until(self):
+        return self.created_at + datetime.timedelta(days=settings.OUTCOME_EDIT_DAYS)
 
 
 class OutcomeIndicator(models.Model):
@@ -96,7 +142,7 @@ class OutcomeIndicator(models.Model):
     outcome = models.ForeignKey(Outcome, on_delete=models.CASCADE, related_name="indicators")
     key = models.CharField(max_length=30, choices=Indicator.choices)
     label = models.CharField(max_length=100, blank=True, help_text=_("What is counted, for `other`."))
-    value = models.DecimalField(max_digits=14, decimal_places=2)
+    value = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
     unit = models.CharField(max_length=40, blank=True)
 
     class Meta:
@@ -105,12 +151,32 @@ class OutcomeIndicator(models.Model):
     def __str__(self):
         return f"{self.key}={self.value}"
 
+    def clean(self):
+        self.clean_label(self.key, self.label)
+
+    @staticmethod
+    def clean_label(key, label):
+        if key == Indicator.OTHER and not (label or "").strip():
+            raise ValidationError({"label": _("Say what is counted when the indicator is `other`.")})
+
+
+class NotificationKind(models.TextChoices):
+    INTEREST_EXPRESSED = "interest_expressed", _("Interest expressed in your posting")
+    INTEREST_ACCEPTED = "interest_accepted", _("Your interest was accepted")
+    INTEREST_DECLINED = "interest_declined", _("Your interest was declined")
+    INTEREST_WITHDRAWN = "interest_withdrawn", _("Interest withdrawn")
+    MATCH_COMPLETED = "match_completed", _("Match completed")
+    MATCH_CANCELLED = "match_cancelled", _("Match cancelled")
+    SUGGESTIONS = "suggestions", _("New postings that fit yours")
+    POSTING_EXPIRING = "posting_expiring", _("Your posting ends soon")
+    POSTING_CLOSED = "posting_closed", _("Your posting ended and was closed")
+
 
 class Notification(models.Model):
-    """An in-app message to a user about a match or a posting."""
+    """An in-app message to a user about a match or a posting (its e-mail, if any, has the same text)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, choices=NotificationKind.choices)
     message = models.TextField()
     match = models.ForeignKey(Match, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     opportunity = models.ForeignKey(
@@ -124,3 +190,90 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.user}: {self.kind}"
+
+
+class AlertPreference(models.Model):
+    """What a user wants to be told; a user without a row gets everything."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="alert_preference"
+    )
+    email = models.BooleanField(
+        default=True, help_text=_("E-mail me about matches and postings (the in-app list is always kept).")
+    )
+    suggestions = models.BooleanField(
+        default=True, help_text=_("Send me the daily digest of new postings that fit ours.")
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user_id"]
+
+    def __str__(self):
+        return f"{self.user}: email={self.email}, suggestions={self.suggestions}"
+
+
+class AlertSent(models.Model):
+    """A new posting suggested to an organization in a daily digest, so that it is never suggested to
+    that organization again; `sent_on` keeps digests to one per organization per day."""
+
+    organization = models.ForeignKey("matchmaking.Organization", on_delete=models.CASCADE, related_name="+")
+    suggested = models.ForeignKey("matchmaking.Opportunity", on_delete=models.CASCADE, related_name="+")
+    for_opportunity = models.ForeignKey(
+        "matchmaking.Opportunity",
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("The organization's posting that the suggestion fits."),
+    )
+    score = models.FloatField()
+    sent_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_on", "id"]
+        verbose_name_plural = "alerts sent"
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "suggested"], name="suggest_a_posting_once")
+        ]
+        indexes = [models.Index(fields=["organization", "sent_on"])]
+
+    def __str__(self):
+        return f"{self.suggested_id} to {self.organization_id} on {self.sent_on}"
+
+
+class RankerWeights(models.Model):
+    """Blend weights learned from answered matches by `manage.py train_ranker`, stored only when they
+    ranked held-out labels better than the weights in use; the newest active row is used."""
+
+    weights = models.JSONField(help_text=_("Feature name -> weight, as ml.ranking.Weights."))
+    method = models.CharField(max_length=200)
+    labels = models.PositiveIntegerField(help_text=_("Labelled matches it was trained on."))
+    positives = models.PositiveIntegerField(help_text=_("Of which accepted, in progress or completed."))
+    metric = models.CharField(max_length=40, default="roc_auc")
+    score = models.FloatField(help_text=_("Its cross-validated score on held-out labels."))
+    baseline_score = models.FloatField(help_text=_("The score of the weights in use before it, same folds."))
+    baseline = models.JSONField(help_text=_("The weights it was compared with."))
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "ranker weights"
+        verbose_name_plural = "ranker weights"
+
+    def __str__(self):
+        return f"Weights #{self.pk} ({self.metric} {self.score:.3f} vs {self.baseline_score:.3f})"
+
+    def provenance(self):
+        """Where the weights come from, as shown with every recommendation."""
+        return {
+            "source": "learned",
+            "id": self.pk,
+            "trained_at": self.created_at.isoformat(),
+            "method": self.method,
+            "labels": self.labels,
+            "metric": self.metric,
+            "score": round(self.score, 4),
+            "baseline_score": round(self.baseline_score, 4),
+            "weights": self.weights,
+        }

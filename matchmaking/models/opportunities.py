@@ -14,6 +14,7 @@ from matchmaking.choices import (
     Direction,
     EmbeddingStatus,
     MemberRole,
+    Moderation,
     OpportunityStatus,
 )
 from ml.embeddings import posting_text
@@ -32,10 +33,11 @@ LIST_LIMITS = {
 
 class OpportunityQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Open and closed postings are public; drafts only to their organization's members and staff."""
+        """Open and closed postings that staff approved are public; drafts, postings waiting for
+        approval and hidden ones only to their organization's members and staff."""
         if user.is_authenticated and user.is_staff:
             return self.all()
-        public = ~Q(status=OpportunityStatus.DRAFT)
+        public = ~Q(status=OpportunityStatus.DRAFT) & Q(moderation=Moderation.APPROVED)
         if not user.is_authenticated:
             return self.filter(public)
         from .organizations import Membership
@@ -57,10 +59,10 @@ class OpportunityQuerySet(models.QuerySet):
         return self.filter(Exists(editor))
 
     def live(self, today=None):
-        """Open postings that have not ended and whose application deadline has not passed."""
+        """Open, approved postings that have not ended and whose application deadline has not passed."""
         today = today or timezone.localdate()
         return (
-            self.filter(status=OpportunityStatus.OPEN)
+            self.filter(status=OpportunityStatus.OPEN, moderation=Moderation.APPROVED)
             .exclude(ends_on__lt=today)
             .exclude(application_deadline__lt=today)
         )
@@ -143,8 +145,17 @@ class Opportunity(models.Model):
         default=False, help_text=_("Show the contact details only to partners whose match was accepted.")
     )
     published_at = models.DateTimeField(null=True, blank=True)
+    moderation = models.CharField(
+        max_length=10,
+        choices=Moderation.choices,
+        default=Moderation.APPROVED,
+        help_text=_("Postings of unverified organizations wait for staff approval; staff may hide any."),
+    )
+    moderation_reason = models.TextField(
+        blank=True, max_length=2000, help_text=_("Why staff hid the posting; shown to its editors.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = OpportunityQuerySet.as_manager()
 
@@ -194,6 +205,18 @@ class Opportunity(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    @staticmethod
+    def moderation_for(user, organization):
+        """Where a new posting starts: approved when staff or a verified organization posts it (or
+        a script, with no user), else waiting for a moderator."""
+        if user is None or not user.is_authenticated or user.is_staff or organization.verified:
+            return Moderation.APPROVED
+        return Moderation.PENDING
+
+    @property
+    def is_approved(self):
+        return self.moderation == Moderation.APPROVED
+
     def is_expired(self, today=None):
         today = today or timezone.localdate()
         return bool(
@@ -219,7 +242,7 @@ class OpportunityEmbedding(models.Model):
     vector = models.BinaryField(null=True, blank=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["opportunity_id"]

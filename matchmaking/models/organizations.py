@@ -32,7 +32,7 @@ class Organization(models.Model):
     website = models.URLField(blank=True)
     verified = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="organizations"
     )
@@ -68,3 +68,19 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.role}) in {self.organization}"
+
+
+class JoinRequest(models.Model):
+    """A user's request to join an organization, until one of its editors accepts or declines it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="join_requests")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="join_requests")
+    message = models.TextField(blank=True, max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="unique_join_request")]
+
+    def __str__(self):
+        return f"{self.user} asks to join {self.organization}"

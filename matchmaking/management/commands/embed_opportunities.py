@@ -2,13 +2,15 @@ from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
 from matchmaking import services
-from matchmaking.models import Opportunity
+from matchmaking.choices import EmbeddingStatus
+from matchmaking.models import Opportunity, OpportunityEmbedding
 
 
 class Command(BaseCommand):
     help = (
         "Embeds the postings whose text or embedding model changed since their last embedding "
-        "(all of them after a model change), in batches, with a progress bar."
+        "(all of them after a model change), and those whose embedding failed, in batches, with a "
+        "progress bar."
     )
 
     def add_arguments(self, parser):
@@ -20,3 +22,6 @@ class Command(BaseCommand):
         with tqdm(total=len(ids), unit="posting", disable=options["verbosity"] == 0) as bar:
             done = services.embed_opportunities(ids, batch_size=batch_size, force=force, progress=bar.update)
         self.stdout.write(self.style.SUCCESS(f"Embedded {done} of {len(ids)} postings."))
+        failed = OpportunityEmbedding.objects.filter(status=EmbeddingStatus.FAILED).count()
+        if failed:
+            self.stderr.write(f"{failed} posting(s) could not be embedded; run this again to retry them.")

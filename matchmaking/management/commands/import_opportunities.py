@@ -64,6 +64,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, file, organizations, batch_size, compare_raw, **options):
+        file, organizations = Path(file), organizations and Path(organizations)
         if not file.exists():
             raise CommandError(f"{file} does not exist.")
         organization_ids = self.load_organizations(organizations) if organizations else None

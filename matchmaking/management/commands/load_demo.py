@@ -14,7 +14,14 @@ class Command(BaseCommand):
         "Running it again creates nothing twice."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--with-history",
+            action="store_true",
+            help="Also add a seeded two-year history of postings, matches and outcomes, for the dashboard.",
+        )
+
+    def handle(self, *args, with_history=False, **options):
         with open(DATA_DIR / "demo.json", encoding="utf-8") as f:
             data = json.load(f)
         created = 0
@@ -41,3 +48,8 @@ class Command(BaseCommand):
                     ) from error
                 created += 1
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {created} new postings."))
+        if with_history:
+            from matchmaking.demo_history import load_history
+
+            created = load_history()
+            self.stdout.write(self.style.SUCCESS(f"Demo history loaded: {created} new postings."))

@@ -1,0 +1,35 @@
+import datetime
+
+from django.core.management.base import BaseCommand
+
+from matchmaking import services
+
+
+class Command(BaseCommand):
+    help = (
+        "The daily run, from cron or a scheduler: closes the open postings past their end date, reminds "
+        "editors of postings ending within EXPIRY_REMINDER_DAYS, and sends each organization one digest "
+        "of the new postings that score at least MATCH_ALERT_THRESHOLD for one of its open postings "
+        "(never the same suggestion twice); first embeds again the postings whose embedding failed. "
+        "Safe to run more than once a day."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--date", type=datetime.date.fromisoformat, default=None, help="Run as of this day (YYYY-MM-DD)."
+        )
+
+    def handle(self, *args, date=None, **options):
+        # Postings whose embedding failed (or whose task was lost) are ranked with vectors again.
+        retried = services.retry_embeddings()
+        if retried:
+            self.stdout.write(f"Embedded {retried} posting(s) whose embedding had failed or was lost.")
+        closed = services.close_expired_postings(today=date)
+        reminded = services.remind_expiring_postings(today=date)
+        digests = services.send_suggestion_digests(today=date)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Closed {closed} expired posting(s), reminded about {reminded} ending soon, "
+                f"sent {digests} digest(s)."
+            )
+        )

@@ -1,0 +1,115 @@
+"""The match page: the two postings side by side, the history, and the steps the user may take."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import prefetch_related_objects
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from matchmaking import services
+from matchmaking.forms import IndicatorFormSet, NoteForm, OutcomeForm, group_name, language_name
+from matchmaking.models import Match
+
+# action: (the service, the button's label, what the page says once done)
+ACTIONS = {
+    "accept": (services.accept_match, gettext_lazy("Accept"), gettext_lazy("Match accepted.")),
+    "decline": (services.decline_match, gettext_lazy("Decline"), gettext_lazy("Match declined.")),
+    "withdraw": (services.withdraw_match, gettext_lazy("Withdraw"), gettext_lazy("Interest withdrawn.")),
+    "start": (
+        services.start_match,
+        gettext_lazy("Start the cooperation"),
+        gettext_lazy("Cooperation started."),
+    ),
+    "cancel": (services.cancel_match, gettext_lazy("Cancel"), gettext_lazy("Match cancelled.")),
+}
+POSTING_PREFETCH = ("themes", "objectives", "languages", "eligible_groups", "eligible_countries")
+
+
+def visible_match(user, pk):
+    return get_object_or_404(
+        Match.objects.visible_to(user).select_related(
+            "request__organization__country",
+            "request__cooperation_type",
+            "offer__organization__country",
+            "offer__cooperation_type",
+            "initiated_by",
+        ),
+        pk=pk,
+    )
+
+
+def side(posting, user, access):
+    return {
+        "posting": posting,
+        "shows_contact": services.can_see_contact(posting, user, access),
+        "languages": [language_name(language) for language in posting.languages.all()],
+        "eligible_groups": [group_name(group) for group in posting.eligible_groups.all()],
+    }
+
+
+@login_required
+def match_detail(request, pk, outcome_form=None, indicator_forms=None):
+    match = visible_match(request.user, pk)
+    prefetch_related_objects([match.request, match.offer], *POSTING_PREFETCH)
+    allowed = services.allowed_actions(match, request.user)
+    access = services.contact_access(request.user)
+    outcome = getattr(match, "outcome", None) if match.status == "completed" else None
+    context = {
+        "match": match,
+        "sides": [side(match.request, request.user, access), side(match.offer, request.user, access)],
+        "events": match.events.select_related("actor"),
+        "actions": [(name, ACTIONS[name][1]) for name in allowed if name in ACTIONS],
+        "can_complete": "complete" in allowed,
+        "note_form": NoteForm(),
+        "outcome": outcome,
+        "outcome_form": outcome_form or OutcomeForm(initial=outcome_initial(match)),
+        "indicator_forms": indicator_forms or IndicatorFormSet(prefix="indicators"),
+    }
+    return render(request, "matchmaking/match.html", context)
+
+
+def outcome_initial(match):
+    codes = {o.code for o in match.request.objectives.all()} | {o.code for o in match.offer.objectives.all()}
+    return {"objectives": sorted(codes)}
+
+
+@require_POST
+@login_required
+def match_action(request, pk, action):
+    if action not in ACTIONS:
+        raise Http404
+    match = visible_match(request.user, pk)
+    form = NoteForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    step, _label, done = ACTIONS[action]
+    try:
+        step(match, user=request.user, note=note)
+    except services.ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return redirect("web:match", pk=match.pk)
+
+
+@require_POST
+@login_required
+def match_complete(request, pk):
+    match = visible_match(request.user, pk)
+    form = OutcomeForm(request.POST)
+    indicator_forms = IndicatorFormSet(request.POST, prefix="indicators")
+    if not (form.is_valid() and indicator_forms.is_valid()):
+        return match_detail(request, pk, outcome_form=form, indicator_forms=indicator_forms)
+    indicators = [row for row in (f.indicator() for f in indicator_forms) if row]
+    try:
+        services.complete_match(match, user=request.user, outcome=form.outcome(indicators))
+    except services.ServiceError as error:
+        if error.field in form.fields:
+            form.add_error(error.field, error.message)
+            return match_detail(request, pk, outcome_form=form, indicator_forms=indicator_forms)
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Cooperation completed: thank you for recording its outcome."))
+    return redirect("web:match", pk=match.pk)

@@ -1,0 +1,65 @@
+"""Staff moderation: postings waiting for approval, hidden postings, organizations to verify."""
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from matchmaking import services
+from matchmaking.choices import Moderation
+from matchmaking.forms import HideForm
+from matchmaking.models import Opportunity, Organization
+
+from .common import redirect_back
+
+LIST_RELATED = ("organization__country", "cooperation_type")
+
+
+def staff_required(view):
+    return staff_member_required(view, login_url="web:login")
+
+
+@staff_required
+def moderation(request):
+    postings = Opportunity.objects.select_related(*LIST_RELATED)
+    context = {
+        "pending": postings.filter(moderation=Moderation.PENDING).order_by("created_at", "id"),
+        "hidden": postings.filter(moderation=Moderation.HIDDEN).order_by("-updated_at", "-id"),
+        "unverified": Organization.objects.filter(verified=False).select_related("country"),
+        "hide_form": HideForm(),
+    }
+    return render(request, "matchmaking/moderation.html", context)
+
+
+@require_POST
+@staff_required
+def approve(request, pk):
+    posting = get_object_or_404(Opportunity, pk=pk)
+    services.approve_opportunity(posting, user=request.user)
+    messages.success(request, _("“%(title)s” is shown to everyone.") % {"title": posting.title})
+    return redirect_back(request, "web:moderation")
+
+
+@require_POST
+@staff_required
+def hide(request, pk):
+    posting = get_object_or_404(Opportunity, pk=pk)
+    form = HideForm(request.POST)
+    if form.is_valid():
+        services.hide_opportunity(posting, user=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, _("“%(title)s” is hidden; its editors see why.") % {"title": posting.title})
+    else:
+        messages.error(request, _("Say why the posting is hidden: its editors will read it."))
+    return redirect("web:posting", pk=posting.pk)
+
+
+@require_POST
+@staff_required
+def verify(request, pk):
+    organization = get_object_or_404(Organization, pk=pk)
+    services.verify_organization(organization, user=request.user)
+    messages.success(
+        request, _("%(name)s is verified; its postings are approved.") % {"name": organization.name}
+    )
+    return redirect("web:moderation")

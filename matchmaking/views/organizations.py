@@ -1,0 +1,210 @@
+"""Pages of an organization for its members: its postings, matches, notifications and members;
+sign-up, registering an organization and asking to join one."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from api.serializers import is_last_editor
+from matchmaking import services
+from matchmaking.choices import MatchStatus, MemberRole
+from matchmaking.forms import JoinForm, MemberForm, OrganizationForm, RoleForm, SignUpForm
+from matchmaking.models import JoinRequest, Match, Membership, Organization
+
+from .common import redirect_back
+
+MATCH_RELATED = ("request__organization", "offer__organization", "initiated_by")
+
+
+@login_required
+def my_organization(request):
+    organizations = list(Organization.objects.of_member(request.user).select_related("country"))
+    if len(organizations) == 1:
+        return redirect("web:organization", pk=organizations[0].pk)
+    pending = JoinRequest.objects.filter(user=request.user).select_related("organization")
+    context = {"organizations": organizations, "join_requests": pending, "join_form": JoinForm()}
+    return render(request, "matchmaking/organization_list.html", context)
+
+
+def member_organization(request, pk):
+    """The organization, if the user is one of its members or staff."""
+    organization = get_object_or_404(Organization.objects.select_related("country"), pk=pk)
+    if not organization.has_member(request.user):
+        raise PermissionDenied
+    return organization
+
+
+@login_required
+def organization_detail(request, pk):
+    organization = member_organization(request, pk)
+    matches = list(
+        Match.objects.filter(Q(request__organization=organization) | Q(offer__organization=organization))
+        .select_related(*MATCH_RELATED)
+        .order_by("-updated_at", "-id")
+    )
+    proposed = [m for m in matches if m.status == MatchStatus.PROPOSED]
+    context = {
+        "organization": organization,
+        "can_edit": organization.has_editor(request.user),
+        "postings": organization.opportunities.select_related("cooperation_type").order_by("-created_at"),
+        "awaiting_answer": [m for m in proposed if m.initiated_by_id != organization.pk],
+        "awaiting_partner": [m for m in proposed if m.initiated_by_id == organization.pk],
+        "to_start": [m for m in matches if m.status == MatchStatus.ACCEPTED],
+        "to_complete": [m for m in matches if m.status == MatchStatus.IN_PROGRESS],
+        "past": [m for m in matches if m.status not in (MatchStatus.PROPOSED, *MATCH_ONGOING)][:20],
+        "notifications": request.user.notifications.select_related("match")[:15],
+        "unread": request.user.notifications.filter(read_at=None).count(),
+        "memberships": organization.memberships.select_related("user").order_by("user__username"),
+        "join_requests": organization.join_requests.select_related("user"),
+        "member_form": MemberForm(organization=organization),
+        "roles": MemberRole.choices,
+    }
+    return render(request, "matchmaking/organization.html", context)
+
+
+MATCH_ONGOING = (MatchStatus.ACCEPTED, MatchStatus.IN_PROGRESS)
+
+
+def editor_organization(request, pk):
+    organization = get_object_or_404(Organization, pk=pk)
+    if not organization.has_editor(request.user):
+        raise PermissionDenied
+    return organization
+
+
+@require_POST
+@login_required
+def member_add(request, pk):
+    organization = editor_organization(request, pk)
+    form = MemberForm(request.POST, organization=organization)
+    if form.is_valid():
+        user = form.cleaned_data["user"]
+        Membership.objects.create(user=user, organization=organization, role=form.cleaned_data["role"])
+        JoinRequest.objects.filter(user=user, organization=organization).delete()
+        messages.success(request, _("%(user)s is now a member.") % {"user": user.get_username()})
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("web:organization", pk=organization.pk)
+
+
+@require_POST
+@login_required
+def member_role(request, pk, user_id):
+    organization = editor_organization(request, pk)
+    membership = get_object_or_404(organization.memberships, user_id=user_id)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        role = form.cleaned_data["role"]
+        if role != MemberRole.EDITOR and is_last_editor(membership):
+            messages.error(request, _("An organization keeps at least one editor."))
+        else:
+            membership.role = role
+            membership.save(update_fields=["role"])
+            messages.success(request, _("Role changed."))
+    return redirect("web:organization", pk=organization.pk)
+
+
+@require_POST
+@login_required
+def member_remove(request, pk, user_id):
+    organization = editor_organization(request, pk)
+    membership = get_object_or_404(organization.memberships, user_id=user_id)
+    if is_last_editor(membership):
+        messages.error(request, _("An organization keeps at least one editor."))
+    else:
+        membership.delete()
+        messages.success(request, _("Member removed."))
+    return redirect("web:organization", pk=organization.pk)
+
+
+@require_POST
+@login_required
+def join_answer(request, pk, join_id):
+    organization = editor_organization(request, pk)
+    join = get_object_or_404(organization.join_requests, pk=join_id)
+    if request.POST.get("answer") == "accept":
+        form = RoleForm(request.POST)
+        role = form.cleaned_data["role"] if form.is_valid() else MemberRole.VIEWER
+        services.accept_join_request(join, user=request.user, role=role)
+        messages.success(request, _("%(user)s is now a member.") % {"user": join.user.get_username()})
+    else:
+        services.decline_join_request(join, user=request.user)
+        messages.success(request, _("Request declined."))
+    return redirect("web:organization", pk=organization.pk)
+
+
+@require_POST
+@login_required
+def notifications_read(request):
+    request.user.notifications.filter(read_at=None).update(read_at=timezone.now())
+    return redirect_back(request, "web:my_organization")
+
+
+@login_required
+def organization_create(request):
+    form = OrganizationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        organization = create_organization(form, request.user)
+        messages.success(request, registered_message())
+        return redirect("web:organization", pk=organization.pk)
+    return render(request, "matchmaking/organization_form.html", {"form": form})
+
+
+def create_organization(form, user):
+    """Registers the organization with the user as its first editor (as the API does)."""
+    with transaction.atomic():
+        organization = form.save()
+        Membership.objects.create(user=user, organization=organization, role=MemberRole.EDITOR)
+    return organization
+
+
+def registered_message():
+    return _(
+        "Organization registered. You can post now; your postings are shown to others once the "
+        "secretariat has verified the organization."
+    )
+
+
+@require_POST
+@login_required
+def join(request):
+    form = JoinForm(request.POST)
+    if form.is_valid():
+        ask_to_join(request, form.cleaned_data["organization"], form.cleaned_data["message"])
+    return redirect("web:my_organization")
+
+
+def ask_to_join(request, organization, message=""):
+    try:
+        services.request_to_join(organization, user=request.user, message=message)
+    except services.Conflict:
+        messages.info(request, _("You are already a member of this organization, or have asked to join it."))
+    else:
+        messages.success(request, _("Your request has been sent to the organization's editors."))
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("web:my_organization")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            user = form.save()
+            if form.cleaned_data["intent"] == SignUpForm.CREATE:
+                organization = create_organization(form.organization_form, user)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        if form.cleaned_data["intent"] == SignUpForm.CREATE:
+            messages.success(request, registered_message())
+            return redirect("web:organization", pk=organization.pk)
+        ask_to_join(request, form.cleaned_data["organization"])
+        return redirect("web:my_organization")
+    return render(request, "matchmaking/signup.html", {"form": form})

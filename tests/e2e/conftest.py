@@ -1,0 +1,102 @@
+"""End-to-end tests: Debian's headless Chromium, driven by Playwright, against pytest-django's live
+server. No browser is downloaded: `make test` installs the `chromium` package when it is missing."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still
+# synchronous, so Django's guard against ORM calls from async code does not apply.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `apt-get install -y chromium` (make test installs it).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Opens a page in a fresh browser context (its own cookies: one per user), at a desktop size."""
+    contexts = []
+
+    def open_page(width=1280, height=900):
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="en-GB")
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.base_url = live_server.url
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def screenshot():
+    def save(page, name):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        # The whole page, by growing the viewport: Playwright's full_page option leaves headless
+        # Chromium's later clicks offset on long pages.
+        size = page.viewport_size
+        height = page.evaluate("document.documentElement.scrollHeight")
+        page.set_viewport_size({"width": size["width"], "height": max(height, size["height"])})
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+        page.set_viewport_size(size)
+
+    return save
+
+
+@pytest.fixture(scope="module", autouse=True)
+def reference_data_back(django_db_setup, django_db_blocker):
+    """A live-server test runs in a transactional database that is emptied after it, reference data
+    from migration 0002 included; put it back for the tests that run later."""
+    yield
+    from django.db import connections
+
+    from matchmaking.reference import load_reference
+
+    with django_db_blocker.unblock():
+        load_reference()
+        # Opened while Playwright's event loop ran: not the connection the test runner closes.
+        connections.close_all()
+
+
+@pytest.fixture(autouse=True)
+def reference_data(transactional_db):
+    """The countries, vocabularies and frameworks, whatever ran before."""
+    from matchmaking.models import Country
+    from matchmaking.reference import load_reference
+
+    if not Country.objects.exists():
+        load_reference()
+
+
+def sign_in(page, username, password):
+    page.goto(page.base_url + "/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_load_state()

@@ -1,0 +1,176 @@
+"""`manage.py train_ranker`: learns the blend's weights from answered matches, and stores and uses
+them only when they rank held-out matches better than the weights in use."""
+
+import random
+from io import StringIO
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+
+from matchmaking import matching, services
+from matchmaking.choices import MatchStatus
+from matchmaking.models import Match, RankerWeights
+from ml.learning import compare
+from ml.ranking import FEATURES, Weights
+from tests.conftest import make_posting, make_user
+
+pytestmark = pytest.mark.django_db
+
+WORDS = (
+    "amber basalt cobalt dune ember fjord garnet harbour indigo juniper kestrel lagoon marble nectar "
+    "orchid pebble quartz raven saffron tundra umber velvet willow yarrow zephyr acorn birch cedar "
+    "delta egret falcon glacier heron iris jasper kelp lichen maple"
+).split()
+
+
+@pytest.fixture(autouse=True)
+def few_labels_needed(settings, fake_embedder):
+    settings.RANKER_MIN_LABELS = 20
+
+
+def text(rng):
+    return " ".join(rng.sample(WORDS, 8)) + "."
+
+
+def answered_matches(party, institute, n=12, seed=1, text_decides=False):
+    """`n` accepted (or completed) and `n` refused (declined or withdrawn) matches.
+
+    By default what decides is the kind of cooperation, and the refused pairs have word for word the
+    same texts, so the hand-set weights (mostly the texts) rank them upside down. With
+    `text_decides`, the accepted pairs share their texts and the refused ones share nothing: the
+    hand-set weights rank them right."""
+    rng = random.Random(seed)
+    for i in range(2 * n):
+        accepted = i < n
+        same_text = accepted if text_decides else not accepted
+        request_text = text(rng)
+        offer_text = request_text if same_text else text(rng)
+        request_type, offer_type = ("training", "training") if accepted else ("funding", "hosting")
+        if text_decides:
+            request_type = offer_type = "other"
+        request = make_posting(party, "request", f"R{i} {request_text}", description=request_text,
+                               cooperation_type_id=request_type)  # fmt: skip
+        offer = make_posting(institute, "offer", f"O{i} {offer_text}", description=offer_text,
+                             cooperation_type_id=offer_type)  # fmt: skip
+        statuses = [MatchStatus.ACCEPTED, MatchStatus.COMPLETED] if accepted else [
+            MatchStatus.DECLINED, MatchStatus.WITHDRAWN]  # fmt: skip
+        Match.objects.create(request=request, offer=offer, initiated_by=party, status=statuses[i % 2])
+
+
+def test_answered_matches_are_the_labelled_examples(party, institute):
+    answered_matches(party, institute, n=3)
+    request = make_posting(party, "request", "Unanswered")
+    offer = make_posting(institute, "offer", "Unanswered")
+    Match.objects.create(request=request, offer=offer, initiated_by=party, status=MatchStatus.PROPOSED)
+    Match.objects.create(request=request, offer=offer, initiated_by=party, status=MatchStatus.CANCELLED)
+    features, labels = services.labelled_examples()
+    assert features.shape == (6, len(FEATURES))
+    assert sorted(labels.tolist()) == [0, 0, 0, 1, 1, 1]
+    assert ((features >= 0) & (features <= 1)).all()
+
+
+def test_with_too_few_labels_the_hand_set_weights_stay(party, institute):
+    answered_matches(party, institute, n=4)
+    report = services.train_ranker()
+    assert report.labels == 8
+    assert report.stored is None
+    assert "fewer than 20" in report.message
+    assert not RankerWeights.objects.exists()
+    assert matching.current_weights() == Weights()
+
+
+def test_better_weights_are_stored_and_used(party, institute, fake_embedder):
+    answered_matches(party, institute)
+    report = services.train_ranker()
+    assert report.stored is not None, report.message
+    assert report.learned_score > report.baseline_score
+    stored = RankerWeights.objects.get()
+    assert stored.is_active and stored.labels == 24 and stored.positives == 12
+    assert stored.baseline == Weights().to_dict()
+    learned = matching.current_weights()
+    assert learned == Weights.from_dict(stored.weights)
+    assert learned.type > learned.semantic  # the kind of cooperation decided, not the texts
+
+    need = make_posting(party, "request", "Training of webmasters", cooperation_type_id="training")
+    make_posting(institute, "offer", "Training courses for webmasters", cooperation_type_id="training")
+    [result, *_] = matching.recommend(need)
+    assert result["reasons"]["weights"]["source"] == "learned"
+    assert result["reasons"]["weights"]["id"] == stored.pk
+    assert result["reasons"]["weights"]["labels"] == 24
+
+
+def test_recommendations_name_the_hand_set_weights_until_then(party, institute, fake_embedder):
+    need = make_posting(party, "request", "Training of webmasters")
+    make_posting(institute, "offer", "Training courses for webmasters")
+    [result] = matching.recommend(need)
+    assert result["reasons"]["weights"]["source"] == "hand-set"
+    assert result["reasons"]["weights"]["weights"] == Weights().to_dict()
+
+
+def test_a_worse_model_is_never_stored(party, institute, monkeypatch):
+    answered_matches(party, institute, text_decides=True)
+    # whatever is learned, it only looks at the dates, which say nothing here
+    monkeypatch.setattr("ml.learning.learn_weights", lambda *args, **kwargs: Weights.from_dict(
+        {name: 1.0 if name == "dates" else 0.0 for name in FEATURES}))  # fmt: skip
+    report = services.train_ranker()
+    assert report.learned_score < report.baseline_score
+    assert report.stored is None
+    assert "no better" in report.message
+    assert not RankerWeights.objects.exists()
+    assert matching.current_weights() == Weights()
+
+
+def test_weights_that_rank_no_better_than_those_in_use_are_not_stored(party, institute):
+    answered_matches(party, institute, text_decides=True)
+    report = services.train_ranker()
+    assert report.baseline_score == pytest.approx(1.0)
+    assert report.stored is None
+    assert not RankerWeights.objects.exists()
+
+
+def test_new_weights_must_beat_the_learned_ones_in_use(party, institute):
+    answered_matches(party, institute)
+    first = services.train_ranker().stored
+    report = services.train_ranker()
+    assert report.baseline_score == pytest.approx(first.score, abs=0.05)
+    if report.stored is None:
+        assert RankerWeights.objects.get(is_active=True) == first
+    else:  # better still: the new ones replace the old ones
+        assert list(RankerWeights.objects.filter(is_active=True)) == [report.stored]
+
+
+def test_the_command_reports_and_a_dry_run_stores_nothing(party, institute):
+    answered_matches(party, institute)
+    out = StringIO()
+    call_command("train_ranker", "--dry-run", stdout=out)
+    assert "24 labelled matches, 12 accepted." in out.getvalue()
+    assert "not stored (dry run)" in out.getvalue()
+    assert not RankerWeights.objects.exists()
+    call_command("train_ranker", stdout=out)
+    assert "stored as #" in out.getvalue()
+    assert RankerWeights.objects.count() == 1
+
+
+def test_the_command_takes_the_number_of_labels(party, institute):
+    answered_matches(party, institute, n=4)
+    out = StringIO()
+    call_command("train_ranker", "--min-labels", "100", stdout=out)
+    assert "fewer than 100" in out.getvalue()
+
+
+def test_the_admin_shows_the_weights_in_use_and_their_provenance(client, party, institute):
+    answered_matches(party, institute)
+    stored = services.train_ranker().stored
+    client.force_login(make_user("admin", is_staff=True, is_superuser=True))
+    page = client.get("/admin/matchmaking/rankerweights/", follow=True).content.decode()
+    assert f"Ranking uses the learned #{stored.pk} weights" in page
+    detail = client.get(f"/admin/matchmaking/rankerweights/{stored.pk}/change/").content.decode()
+    assert "roc_auc" in detail and "logistic regression" in detail
+
+
+def test_compare_needs_both_labels():
+    features = np.random.default_rng(0).random((10, len(FEATURES)))
+    assert compare(features, np.ones(10), Weights()) is None
+    assert compare(features, np.array([1] + [0] * 9), Weights()) is None
+    assert compare(features, np.array([1, 1] + [0] * 8), Weights()).folds == 2

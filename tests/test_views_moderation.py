@@ -1,0 +1,121 @@
+"""Staff moderation: postings of unverified organizations wait for approval, staff hide postings with
+a reason; the API, the pages and the recommendations all follow the same rule."""
+
+import pytest
+from django.urls import reverse
+
+from matchmaking import matching, services
+from matchmaking.choices import Moderation
+from matchmaking.models import Opportunity
+from tests.conftest import make_posting
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def no_real_model(fake_embedder):
+    """Recommendations embed; the real model is never loaded here."""
+
+
+@pytest.fixture
+def pending_request(party, party_editor):
+    """A request the Party's editor posted before the Party was verified."""
+    posting = services.create_opportunity(
+        user=party_editor,
+        data={
+            "direction": "request",
+            "title": "Hosting of our national CHM site",
+            "description": "Our server is unreliable.",
+            "organization": party,
+            "cooperation_type_id": "hosting",
+        },
+    )
+    assert posting.moderation == Moderation.PENDING
+    return posting
+
+
+@pytest.mark.parametrize(
+    "who, status", [("staff", 200), ("party_editor", 302), ("outsider", 302), ("anonymous", 302)]
+)
+def test_the_moderation_page_is_for_staff(request, client, party_editor, who, status):
+    if who != "anonymous":
+        client.force_login(request.getfixturevalue(who))
+    assert client.get(reverse("web:moderation")).status_code == status
+
+
+def test_staff_see_what_waits_for_them(client_as, staff, pending_request, party):
+    context = client_as(staff).get(reverse("web:moderation")).context
+    assert list(context["pending"]) == [pending_request]
+    assert party in context["unverified"]
+
+
+def test_a_pending_posting_is_seen_only_by_its_organization_and_staff(
+    client, client_as, api, pending_request, party_viewer, institute_editor, staff
+):
+    url = reverse("web:posting", args=[pending_request.pk])
+    assert client.get(url).status_code == 404
+    assert client_as(institute_editor).get(url).status_code == 404
+    assert client_as(party_viewer).get(url).status_code == 200
+    assert client_as(staff).get(url).status_code == 200
+    assert api.get("/api/v1/opportunities/").json()["count"] == 0
+
+
+def test_a_pending_posting_is_never_recommended(pending_request, institute_offer):
+    assert matching.recommend(institute_offer) == []
+    assert not matching.candidates_for(institute_offer).exists()
+
+
+def test_approving_shows_a_posting_to_everyone(client, client_as, staff, pending_request, institute_offer):
+    client_as(staff).post(reverse("web:moderation_approve", args=[pending_request.pk]))
+    pending_request.refresh_from_db()
+    assert pending_request.moderation == Moderation.APPROVED
+    client.logout()
+    assert client.get(reverse("web:posting", args=[pending_request.pk])).status_code == 200
+    assert [r["opportunity"] for r in matching.recommend(institute_offer)] == [pending_request]
+
+
+def test_verifying_an_organization_approves_its_waiting_postings(client_as, staff, party, pending_request):
+    client_as(staff).post(reverse("web:moderation_verify", args=[party.pk]))
+    party.refresh_from_db()
+    pending_request.refresh_from_db()
+    assert party.verified and pending_request.moderation == Moderation.APPROVED
+
+
+def test_staff_hide_a_posting_with_a_reason_its_editors_read(
+    client, client_as, api, staff, party_editor, party_request, institute_offer
+):
+    client_as(staff).post(
+        reverse("web:moderation_hide", args=[party_request.pk]), {"reason": "Posted twice; see the other."}
+    )
+    party_request.refresh_from_db()
+    assert party_request.moderation == Moderation.HIDDEN
+    client.logout()
+    url = reverse("web:posting", args=[party_request.pk])
+    assert client.get(url).status_code == 404
+    assert api.get(f"/api/v1/opportunities/{party_request.pk}/").status_code == 404
+    assert matching.recommend(institute_offer) == []
+    page = client_as(party_editor).get(url)
+    assert page.status_code == 200 and "Posted twice; see the other." in page.text
+
+
+def test_hiding_needs_a_reason(client_as, staff, party_request):
+    client_as(staff).post(reverse("web:moderation_hide", args=[party_request.pk]), {"reason": ""})
+    party_request.refresh_from_db()
+    assert party_request.moderation == Moderation.APPROVED
+
+
+@pytest.mark.parametrize("who", ["party_editor", "institute_editor", "outsider"])
+def test_only_staff_moderate(request, client, party_request, party_editor, who):
+    client.force_login(request.getfixturevalue(who))
+    client.post(reverse("web:moderation_hide", args=[party_request.pk]), {"reason": "No."})
+    client.post(reverse("web:moderation_verify", args=[party_request.organization_id]))
+    party_request.refresh_from_db()
+    assert party_request.moderation == Moderation.APPROVED
+    assert not party_request.organization.verified
+
+
+def test_scripts_and_staff_post_without_waiting(party, staff):
+    assert make_posting(party, "request", "By a script").moderation == Moderation.APPROVED
+    data = {"direction": "request", "title": "By staff", "description": "x", "organization": party}
+    assert services.create_opportunity(user=staff, data=data).moderation == Moderation.APPROVED
+    assert Opportunity.objects.count() == 2

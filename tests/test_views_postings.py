@@ -1,0 +1,456 @@
+"""The pages about postings: home, search, browse, a posting with its recommendations, post and edit."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from matchmaking.choices import Moderation, OpportunityStatus
+from matchmaking.models import Match, Objective, Opportunity
+from tests.conftest import make_posting
+
+pytestmark = pytest.mark.django_db
+
+SCRIPT = "<script>alert(1)</script>"
+TODAY = timezone.localdate()
+
+
+@pytest.fixture(autouse=True)
+def no_real_model(fake_embedder):
+    """Recommendations and search embed; the real model is never loaded here."""
+
+
+def posting_url(posting):
+    return reverse("web:posting", args=[posting.pk])
+
+
+def request_data(party, **changes):
+    data = {
+        "direction": "request",
+        "organization": party.pk,
+        "title": "Nous cherchons un hébergeur pour notre site CHM",
+        "description": "Notre serveur est peu fiable : nous cherchons un hébergement du site national.",
+        "cooperation_type": "hosting",
+        "themes": ["information_systems"],
+        "objectives": ["2.5"],
+        "languages": ["fr"],
+        "capacity": "1",
+        "publish": "1",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+# --------------------------------------------------------------------------- home, search, browse
+
+
+def test_home_shows_counts_and_latest_postings(client, party_request, institute_offer, party_draft):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.context["offer_count"] == 1 and response.context["request_count"] == 1
+    assert party_request.title in response.text and institute_offer.title in response.text
+    assert party_draft.title not in response.text
+    assert 'role="search"' in response.text
+
+
+def test_user_text_is_escaped_everywhere(client_as, party, party_editor):
+    posting = make_posting(party, "request", SCRIPT, description=f"{SCRIPT} in the description")
+    client = client_as(party_editor)
+    for url in (
+        "/",
+        reverse("web:browse"),
+        posting_url(posting),
+        reverse("web:posting_edit", args=[posting.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert SCRIPT not in response.text, url
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text, url
+
+
+def test_search_finds_postings_by_their_words(client, party_request, institute_offer):
+    response = client.get(reverse("web:search"), {"q": "hosting of clearing-house websites"})
+    assert response.status_code == 200
+    found = [result["opportunity"] for result in response.context["results"]]
+    assert institute_offer in found
+
+
+def test_search_without_words_lists_nothing(client, institute_offer):
+    response = client.get(reverse("web:search"))
+    assert response.status_code == 200 and response.context["results"] == []
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ({"direction": "offer"}, {"offer", "training", "taxonomy", "objective", "closed"}),
+        ({"direction": "request"}, {"request"}),
+        ({"cooperation_type": "training"}, {"training"}),
+        ({"themes": "taxonomy"}, {"taxonomy"}),
+        ({"objectives": "1.1"}, {"objective"}),
+        ({"country": "CD"}, {"request"}),
+        ({"un_group": "WEOG"}, {"offer", "training", "taxonomy", "objective", "closed"}),
+        ({"eligible_for": "FR"}, {"request", "training", "taxonomy", "objective", "closed"}),
+        ({"language": "en"}, {"offer"}),
+        ({"status": "closed"}, {"closed"}),
+        ({"q": "webmasters"}, {"training"}),
+    ],
+)
+def test_browse_filters_like_the_api(client, party_request, institute_offer, institute, query, expected):
+    postings = {
+        "request": party_request,
+        "offer": institute_offer,
+        "training": make_posting(
+            institute, "offer", "Training of webmasters", cooperation_type_id="training"
+        ),
+        "taxonomy": make_posting(institute, "offer", "Taxonomy grants", themes=["taxonomy"]),
+        "objective": make_posting(
+            institute, "offer", "Cooperation", objectives=list(Objective.objects.filter(code="1.1"))
+        ),
+        "closed": make_posting(institute, "offer", "An old offer", status="closed"),
+    }
+    response = client.get(reverse("web:browse"), query)
+    assert response.status_code == 200
+    shown = {posting.pk for posting in response.context["page"]}
+    assert shown == {postings[name].pk for name in expected}
+
+
+def test_browse_offers_what_is_open_to_my_country(client_as, party_editor, party_request, institute):
+    for_ldc = make_posting(institute, "offer", "For LDCs", eligible_groups=["ldc"])
+    for_sids = make_posting(institute, "offer", "For SIDS", eligible_groups=["sids"])
+    response = client_as(party_editor).get(reverse("web:browse"), {"open_to_me": "on", "direction": "offer"})
+    shown = set(response.context["page"])
+    assert for_ldc in shown and for_sids not in shown
+
+
+def test_browse_has_no_open_to_my_country_for_visitors(client):
+    response = client.get(reverse("web:browse"))
+    assert "open_to_me" not in response.context["filter"].form.fields
+
+
+def test_browse_shows_neither_drafts_nor_postings_waiting_for_approval(
+    client_as, party_editor, party_request, party_draft
+):
+    Opportunity.objects.filter(pk=party_request.pk).update(moderation=Moderation.PENDING)
+    response = client_as(party_editor).get(reverse("web:browse"))
+    assert list(response.context["page"]) == []
+
+
+def test_browse_pages_keep_the_filters_in_their_links(client, institute):
+    for n in range(23):
+        make_posting(institute, "offer", f"Offer {n}", themes=["taxonomy"])
+    response = client.get(reverse("web:browse"), {"themes": "taxonomy"})
+    assert len(response.context["page"]) == 20
+    assert "?themes=taxonomy&amp;page=2" in response.text
+    second = client.get(reverse("web:browse"), {"themes": "taxonomy", "page": 2})
+    assert len(second.context["page"]) == 3
+
+
+def test_browse_shows_a_bad_filter_next_to_its_field(client, institute_offer):
+    response = client.get(reverse("web:browse"), {"themes": "nonsense"})
+    assert response.status_code == 200
+    assert "themes" in response.context["filter"].form.errors
+    assert list(response.context["page"]) == []
+
+
+def test_browse_makes_a_fixed_number_of_queries(client, institute, django_assert_max_num_queries):
+    for n in range(15):
+        make_posting(institute, "offer", f"Offer {n}", themes=["taxonomy", "forest"])
+    with django_assert_max_num_queries(30):
+        client.get(reverse("web:browse"))
+
+
+# --------------------------------------------------------------------------- a posting
+
+
+def test_a_posting_shows_everything_about_it(client, party_request):
+    party_request.objectives.set(Objective.objects.filter(code="2.5"))
+    response = client.get(posting_url(party_request))
+    assert response.status_code == 200
+    text = response.text
+    assert party_request.title in text and party_request.organization.name in text
+    assert "Information systems" in text and "Hosting" in text
+    assert "2.5" in text and "clearing-house mechanism websites" in text  # the objective by name
+    assert "<dd>French</dd>" in text
+
+
+@pytest.mark.parametrize(
+    "who, status",
+    [("anonymous", 404), ("outsider", 404), ("institute_editor", 404), ("party_viewer", 200), ("staff", 200)],
+)
+def test_a_draft_is_seen_by_its_organization_only(request, client, party_draft, party_viewer, who, status):
+    if who != "anonymous":
+        client.force_login(request.getfixturevalue(who))
+    assert client.get(posting_url(party_draft)).status_code == status
+
+
+def test_members_see_recommendations_with_their_reasons(
+    client_as, party_editor, party_request, institute_offer
+):
+    response = client_as(party_editor).get(posting_url(party_request))
+    [result] = response.context["recommendations"]
+    assert result["opportunity"] == institute_offer
+    assert 0 <= result["percent"] <= 100
+    assert "Shares themes: Information systems" in result["sentences"]
+    assert "Your country is eligible: Developing countries (OECD DAC list)" in result["sentences"]
+    assert "<meter" in response.text and "Express interest" in response.text
+
+
+def test_recommendations_make_a_fixed_number_of_queries(
+    client_as, party_editor, party_request, institute, django_assert_max_num_queries
+):
+    for n in range(10):
+        make_posting(
+            institute, "offer", f"Hosting {n}", themes=["information_systems"], eligible_groups=["ldc"]
+        )
+    client = client_as(party_editor)
+    client.get(posting_url(party_request))  # builds the index
+    with django_assert_max_num_queries(40):
+        response = client.get(posting_url(party_request))
+    assert len(response.context["recommendations"]) == 10
+
+
+def test_a_viewer_sees_recommendations_but_cannot_express_interest(
+    client_as, party_viewer, party_request, institute_offer
+):
+    response = client_as(party_viewer).get(posting_url(party_request))
+    assert len(response.context["recommendations"]) == 1
+    assert "Express interest" not in response.text
+
+
+@pytest.mark.parametrize("who", ["anonymous", "outsider", "institute_editor"])
+def test_others_do_not_see_the_recommendations(request, client, party_request, institute_offer, who):
+    if who != "anonymous":
+        client.force_login(request.getfixturevalue(who))
+    response = client.get(posting_url(party_request))
+    assert response.status_code == 200
+    assert response.context["recommendations"] == []
+
+
+def test_hidden_contact_details_are_shown_to_members_only(client, client_as, party_request, party_editor):
+    Opportunity.objects.filter(pk=party_request.pk).update(
+        contact_email="focal.point@example.cd", hide_contact=True
+    )
+    assert "focal.point@example.cd" not in client.get(posting_url(party_request)).text
+    assert "focal.point@example.cd" in client_as(party_editor).get(posting_url(party_request)).text
+
+
+# --------------------------------------------------------------------------- post and edit
+
+
+def test_posting_needs_a_login(client):
+    response = client.get(reverse("web:posting_create"))
+    assert response.status_code == 302 and response.url.startswith(reverse("web:login"))
+
+
+def test_a_user_without_organization_is_sent_to_register_one(client_as, outsider):
+    response = client_as(outsider).get(reverse("web:posting_create"))
+    assert response.status_code == 302 and response.url == reverse("web:my_organization")
+
+
+def test_the_form_offers_only_the_organizations_the_user_edits(client_as, party_editor, party, institute):
+    response = client_as(party_editor).get(reverse("web:posting_create"))
+    assert list(response.context["form"].fields["organization"].queryset) == [party]
+
+
+def test_every_field_of_the_form_has_help_text(client_as, party_editor):
+    form = client_as(party_editor).get(reverse("web:posting_create")).context["form"]
+    assert all(field.help_text for field in form.fields.values())
+
+
+def test_objectives_are_picked_by_goal(client_as, party_editor):
+    response = client_as(party_editor).get(reverse("web:posting_create"))
+    assert "Strategic plan of the clearing-house mechanism to 2010 · 1. Cooperation" in response.text
+    assert 'value="1.1"' in response.text and 'value="GBF-TARGET-20"' in response.text
+
+
+def test_an_editor_publishes_a_request(client_as, party_editor, party):
+    response = client_as(party_editor).post(reverse("web:posting_create"), request_data(party))
+    posting = Opportunity.objects.get()
+    assert response.status_code == 302 and response.url == posting_url(posting)
+    assert posting.status == OpportunityStatus.OPEN and posting.published_at is not None
+    assert posting.created_by == party_editor
+    assert [o.code for o in posting.objectives.all()] == ["2.5"]
+    assert [t.slug for t in posting.themes.all()] == ["information_systems"]
+
+
+def test_a_posting_of_an_unverified_organization_waits_for_approval(client, client_as, party_editor, party):
+    client_as(party_editor).post(reverse("web:posting_create"), request_data(party))
+    posting = Opportunity.objects.get()
+    assert posting.moderation == Moderation.PENDING
+    client.logout()
+    assert client.get(posting_url(posting)).status_code == 404
+    assert client.get(f"/api/v1/opportunities/{posting.pk}/").status_code == 404
+
+
+def test_a_verified_organization_posts_straight_away(client_as, institute_editor, institute):
+    data = request_data(institute, direction="offer", eligible_groups=["ldc"])
+    client_as(institute_editor).post(reverse("web:posting_create"), data)
+    assert Opportunity.objects.get().moderation == Moderation.APPROVED
+
+
+def test_an_editor_saves_a_draft_then_publishes_it(client_as, party_editor, party):
+    client = client_as(party_editor)
+    client.post(reverse("web:posting_create"), request_data(party, publish=None, draft="1"))
+    posting = Opportunity.objects.get()
+    assert posting.status == OpportunityStatus.DRAFT and posting.published_at is None
+    client.post(reverse("web:posting_publish", args=[posting.pk]))
+    posting.refresh_from_db()
+    assert posting.status == OpportunityStatus.OPEN and posting.published_at is not None
+
+
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"title": ""}, "title"),
+        ({"description": ""}, "description"),
+        ({"themes": ["forests"]}, "themes"),
+        ({"objectives": ["9.9"]}, "objectives"),
+        ({"capacity": "0"}, "capacity"),
+        ({"starts_on": "2027-03-01", "ends_on": "2027-01-01"}, "ends_on"),
+        ({"ends_on": "2027-01-01", "application_deadline": "2027-02-01"}, "application_deadline"),
+        ({"eligible_groups": ["ldc"]}, "eligible_groups"),
+        ({"contact_email": "not-an-address"}, "contact_email"),
+    ],
+)
+def test_errors_are_shown_next_to_their_field(client_as, party_editor, party, changes, field):
+    response = client_as(party_editor).post(reverse("web:posting_create"), request_data(party, **changes))
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert field in form.errors
+    assert f'id="id_{field}_error"' in response.text or 'class="errorlist' in response.text
+    assert not Opportunity.objects.exists()
+
+
+def test_a_request_refuses_eligibility_with_the_models_message(client_as, party_editor, party):
+    response = client_as(party_editor).post(
+        reverse("web:posting_create"), request_data(party, eligible_groups=["ldc"])
+    )
+    assert "A request has no eligibility restriction" in response.text
+
+
+def test_one_cannot_post_for_an_organization_one_does_not_edit(client_as, party_viewer, party, institute):
+    response = client_as(party_viewer).post(reverse("web:posting_create"), request_data(party))
+    assert response.status_code == 302 and not Opportunity.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("party_editor", 200),
+        ("staff", 200),
+        ("party_viewer", 404),
+        ("institute_editor", 404),
+        ("outsider", 404),
+    ],
+)
+def test_who_may_edit_a_request(request, client, party_request, party_viewer, who, status):
+    client.force_login(request.getfixturevalue(who))
+    assert client.get(reverse("web:posting_edit", args=[party_request.pk])).status_code == status
+    response = client.post(
+        reverse("web:posting_edit", args=[party_request.pk]), request_data(party_request.organization)
+    )
+    assert response.status_code == (302 if status == 200 else 404)
+
+
+def test_editing_keeps_direction_and_organization(client_as, party_editor, party_request, institute):
+    client = client_as(party_editor)
+    form = client.get(reverse("web:posting_edit", args=[party_request.pk])).context["form"]
+    assert "direction" not in form.fields and "organization" not in form.fields
+    assert "eligible_groups" not in form.fields  # a request has none
+    data = request_data(
+        party_request.organization, title="A new title", direction="offer", organization=institute.pk
+    )
+    client.post(reverse("web:posting_edit", args=[party_request.pk]), data)
+    party_request.refresh_from_db()
+    assert party_request.title == "A new title"
+    assert party_request.direction == "request" and party_request.organization_id != institute.pk
+
+
+def test_an_editor_closes_a_posting(client_as, party_editor, party_request):
+    client = client_as(party_editor)
+    client.post(reverse("web:posting_close", args=[party_request.pk]))
+    party_request.refresh_from_db()
+    assert party_request.status == OpportunityStatus.CLOSED
+    response = client.post(reverse("web:posting_close", args=[party_request.pk]), follow=True)
+    assert "already closed" in response.text
+
+
+def test_closing_needs_a_post(client_as, party_editor, party_request):
+    assert (
+        client_as(party_editor).get(reverse("web:posting_close", args=[party_request.pk])).status_code == 405
+    )
+
+
+def test_forms_are_protected_against_csrf(party_editor, party, party_request):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(party_editor)
+    assert client.post(reverse("web:posting_create"), request_data(party)).status_code == 403
+    assert client.post(reverse("web:posting_close", args=[party_request.pk])).status_code == 403
+    page = client.get(reverse("web:posting_create"))
+    assert 'name="csrfmiddlewaretoken"' in page.text
+
+
+# --------------------------------------------------------------------------- expressing interest
+
+
+def test_an_editor_expresses_interest_in_a_recommendation(
+    client_as, institute_editor, institute_offer, party_request
+):
+    response = client_as(institute_editor).post(
+        reverse("web:express_interest", args=[institute_offer.pk]),
+        {"partner": party_request.pk, "message": "We can host it."},
+    )
+    match = Match.objects.get()
+    assert response.status_code == 302 and response.url == reverse("web:match", args=[match.pk])
+    assert (match.request, match.offer, match.initiated_by) == (
+        party_request,
+        institute_offer,
+        institute_offer.organization,
+    )
+    assert match.message == "We can host it."
+
+
+def test_interest_twice_in_the_same_pair_is_refused_with_a_message(
+    client_as, institute_editor, institute_offer, party_request
+):
+    client = client_as(institute_editor)
+    url = reverse("web:express_interest", args=[institute_offer.pk])
+    client.post(url, {"partner": party_request.pk})
+    response = client.post(url, {"partner": party_request.pk}, follow=True)
+    assert Match.objects.count() == 1
+    assert "already have a match under way" in response.text
+
+
+def test_a_recommendation_already_matched_links_to_its_match(
+    client_as, party_editor, institute_editor, institute_offer, party_request
+):
+    client_as(institute_editor).post(
+        reverse("web:express_interest", args=[institute_offer.pk]), {"partner": party_request.pk}
+    )
+    response = client_as(party_editor).get(posting_url(party_request))
+    [result] = response.context["recommendations"]
+    assert result["match"] == Match.objects.get()
+
+
+@pytest.mark.parametrize("who", ["party_viewer", "outsider", "party_editor"])
+def test_only_the_postings_editors_express_interest_for_it(
+    request, client, institute_offer, party_request, party_viewer, who
+):
+    client.force_login(request.getfixturevalue(who))
+    response = client.post(
+        reverse("web:express_interest", args=[institute_offer.pk]), {"partner": party_request.pk}
+    )
+    assert response.status_code == 404 and not Match.objects.exists()
+
+
+def test_interest_in_an_expired_posting_is_refused(client_as, institute_editor, institute_offer, party):
+    old = make_posting(party, "request", "Ended", ends_on=TODAY - datetime.timedelta(days=1))
+    response = client_as(institute_editor).post(
+        reverse("web:express_interest", args=[institute_offer.pk]), {"partner": old.pk}, follow=True
+    )
+    assert not Match.objects.exists()
+    assert "has ended" in response.text
