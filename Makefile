@@ -7,7 +7,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format migrate clean chromium
+.PHONY: install run test lint format migrate audit clean chromium
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
@@ -44,6 +44,10 @@ test: lint chromium
 # The end-to-end tests drive Debian's Chromium (never a browser that Playwright would download).
 chromium:
 	test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+# Known vulnerabilities in the installed dependencies (says plainly when it could not check).
+audit: install
+	$(PY) .ci/pip_audit.py
 
 clean:
 	rm -rf $(VENV) var

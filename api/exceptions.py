@@ -1,5 +1,6 @@
 """Turns the domain's exceptions into API responses: a refused rule is a 400 on the field at fault,
-a state conflict a 409, a step the user may not take a 403."""
+a state conflict a 409, a step the user may not take a 403, a body over DATA_UPLOAD_MAX_MEMORY_SIZE a
+413. (Database outages are answered by matchmaking.middleware.DatabaseErrorMiddleware.)"""
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig

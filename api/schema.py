@@ -75,9 +75,11 @@ def validation_error(description):
 class AutoSchema(openapi.AutoSchema):
     def get_auth(self):
         auths = super().get_auth()
-        if self.method in SAFE_METHODS and {} not in auths:
-            if any(issubclass(permission, ANONYMOUS_READS) for permission in self.view.permission_classes):
-                auths.append({})
+        reads = self.method in SAFE_METHODS and {} not in auths
+        if reads and any(
+            issubclass(permission, ANONYMOUS_READS) for permission in self.view.permission_classes
+        ):
+            auths.append({})
         return auths
 
     def _get_response_bodies(self, direction="response"):
@@ -109,6 +111,7 @@ class AutoSchema(openapi.AutoSchema):
             errors.setdefault("404", error("No such format: `format` is `json` or `csv`."))
         if writes and self.get_request_serializer() is not None:
             errors["413"] = error("The request body is too large.")
+            errors["415"] = error("The body is not JSON (nor form data).")
         if self.view.get_throttles():
             errors["429"] = error("Too many requests: wait the seconds the Retry-After header says.")
         errors["503"] = error(

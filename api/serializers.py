@@ -280,7 +280,10 @@ class MatchListSerializer(serializers.Serializer):
 
 class CountrySerializer(serializers.ModelSerializer):
     un_group = serializers.SlugRelatedField(
-        slug_field="code", read_only=True, allow_null=True, help_text="None for the European Union and the Holy See."
+        slug_field="code",
+        read_only=True,
+        allow_null=True,
+        help_text="None for the European Union and the Holy See.",
     )
     groups = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
 

@@ -195,6 +195,7 @@ def run(n, calls, port):
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "bench-" + "x" * 50,
         "DATABASE_CONN_MAX_AGE": "600",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback; TLS ends at the proxy in production
         "DJANGO_LOG_LEVEL": "WARNING",
     }
     server = subprocess.Popen(

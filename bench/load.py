@@ -4,6 +4,9 @@
     .venv/bin/python bench/load.py --restart-db-at 20 \\
         --restart-command "pg_ctlcluster 15 main restart"  # PostgreSQL restarted 20 s in
 
+The restart run restarts the whole PostgreSQL server: where others share it, point --admin-url at a
+cluster of your own (docs/deploy.md shows how the measured runs did).
+
 What it does, on 127.0.0.1 only, bounded in time:
 
 1. prepares (in a subprocess, with Django) a PostgreSQL database `bench_load` on the server of
@@ -81,6 +84,7 @@ def prepare(args):
         if not exists or not args.keep_db:
             conn.execute(f"CREATE DATABASE {DB_NAME}")
     os.environ["DATABASE_URL"] = url
+    os.environ.update({k: v for k, v in server_environment(args).items() if k.startswith("DJANGO_CACHE")})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "matchmaking.settings")
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "bench"))
@@ -91,7 +95,7 @@ def prepare(args):
     from django.core.management import call_command
     from rest_framework.authtoken.models import Token
 
-    from matchmaking.choices import MemberRole
+    from matchmaking.choices import MemberRole, Moderation, OpportunityStatus
     from matchmaking.models import Membership, Opportunity, Organization
 
     call_command("migrate", verbosity=0)
@@ -105,12 +109,21 @@ def prepare(args):
     fill_seconds = time.perf_counter() - started
     users = []
     organizations = list(Organization.objects.order_by("id")[: args.users])
+    Organization.objects.filter(pk__in=[o.pk for o in organizations]).update(
+        verified=True
+    )  # posts are public
     for i, organization in enumerate(organizations):
         user, _ = get_user_model().objects.get_or_create(username=f"bench{i}")
-        Membership.objects.get_or_create(user=user, organization=organization, defaults={"role": MemberRole.EDITOR})
+        Membership.objects.get_or_create(
+            user=user, organization=organization, defaults={"role": MemberRole.EDITOR}
+        )
         token, _ = Token.objects.get_or_create(user=user)
         users.append({"token": token.key, "organization": organization.pk})
-    ids = list(Opportunity.objects.values_list("id", flat=True))
+    ids = list(
+        Opportunity.objects.filter(status=OpportunityStatus.OPEN, moderation=Moderation.APPROVED).values_list(
+            "id", flat=True
+        )
+    )
     print(
         json.dumps(
             {
@@ -148,7 +161,9 @@ def wait_for(url, seconds=120):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"}), timeout=5)
+            urllib.request.urlopen(
+                urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"}), timeout=5
+            )
             return
         except OSError:
             time.sleep(0.5)
@@ -169,7 +184,7 @@ def run_load(args, data):
     class Browser(HttpUser):
         """Someone reading the site and the API: pages, postings, search."""
 
-        weight = 10
+        weight = 12
         wait_time = between(0.1, 0.5)
 
         def on_start(self):
@@ -193,11 +208,15 @@ def run_load(args, data):
 
         @task(2)
         def api_list(self):
-            self.client.get(f"/api/v1/opportunities/?page={random.randint(1, 50)}", name="/api/v1/opportunities/")
+            self.client.get(
+                f"/api/v1/opportunities/?page={random.randint(1, 50)}", name="/api/v1/opportunities/"
+            )
 
         @task(2)
         def api_detail(self):
-            self.client.get(f"/api/v1/opportunities/{random.choice(ids)}/", name="/api/v1/opportunities/{id}/")
+            self.client.get(
+                f"/api/v1/opportunities/{random.choice(ids)}/", name="/api/v1/opportunities/{id}/"
+            )
 
     class Account(HttpUser):
         abstract = True
@@ -209,7 +228,7 @@ def run_load(args, data):
     class Matcher(Account):
         """A REST client pulling recommendations."""
 
-        weight = 6
+        weight = 7
         wait_time = between(0.1, 0.5)
 
         @task
@@ -222,8 +241,8 @@ def run_load(args, data):
     class Poster(Account):
         """A focal point or an institute posting, then looking at its recommendations."""
 
-        weight = 4
-        wait_time = between(1, 3)
+        weight = 1
+        wait_time = between(3, 6)
 
         @task
         def post(self):
@@ -235,7 +254,9 @@ def run_load(args, data):
                 "cooperation_type": random.choice(["hosting", "training", "funding", "technical_advice"]),
                 "themes": random.sample(["forest", "taxonomy", "information_systems", "marine_coastal"], 2),
             }
-            response = self.client.post("/api/v1/opportunities/", json=body, name="POST /api/v1/opportunities/")
+            response = self.client.post(
+                "/api/v1/opportunities/", json=body, name="POST /api/v1/opportunities/"
+            )
             if response.status_code == 201:
                 self.client.get(
                     f"/api/v1/opportunities/{response.json()['id']}/matches/?limit=10",
@@ -253,7 +274,9 @@ def run_load(args, data):
             codes[status] += 1
             timeline[int(time.monotonic() - clock["start"])][status] += 1
 
-    env = Environment(user_classes=[Browser, Matcher, Poster], events=events, host=f"http://127.0.0.1:{args.port}")
+    env = Environment(
+        user_classes=[Browser, Matcher, Poster], events=events, host=f"http://127.0.0.1:{args.port}"
+    )
     runner = env.create_local_runner()
     runner.start(args.users, spawn_rate=args.users)
     print(f"Warming up for {args.warmup} s ...", flush=True)
@@ -269,7 +292,7 @@ def run_load(args, data):
             subprocess.run(shlex.split(args.restart_command), check=True)
             print(f"PostgreSQL restarted in {time.monotonic() - started:.1f} s", flush=True)
 
-        gevent.spawn_later(args.restart_db_at, lambda: gevent.get_hub().threadpool.spawn(restart))
+        gevent.spawn_later(args.restart_db_at, restart)  # subprocess is gevent's here: the load goes on
     gevent.sleep(args.duration)
     runner.quit()
     elapsed = time.monotonic() - clock["start"]
@@ -283,7 +306,9 @@ def report(stats, codes, timeline, elapsed, args, data):
         f"Load: {args.users} users for {args.duration} s on {data['postings']} postings; gunicorn "
         f"{args.workers} workers x {args.threads} threads (gthread), DJANGO_DEBUG=0, PostgreSQL"
     )
-    print(f"{'request':45} {'count':>7} {'fail':>5} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'max':>7}  (ms)")
+    print(
+        f"{'request':45} {'count':>7} {'fail':>5} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'max':>7}  (ms)"
+    )
     rows = sorted(stats.entries.values(), key=lambda e: -e.num_requests) + [total]
     for entry in rows:
         name = entry.name if entry is not total else "TOTAL"
@@ -313,12 +338,14 @@ def report(stats, codes, timeline, elapsed, args, data):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--postings", type=int, default=10_000)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--duration", type=int, default=60, help="Seconds measured.")
-    parser.add_argument("--warmup", type=int, default=20, help="Seconds of load before measuring.")
-    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=45, help="Seconds of load before measuring.")
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--port", type=int, default=8041)
     parser.add_argument("--admin-url", default="postgres://postgres@127.0.0.1:5432/postgres")

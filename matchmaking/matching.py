@@ -92,7 +92,9 @@ class Index:
     token_index: dict
     tokens: list  # column -> token
     groups_by_country: dict
-    pool: CandidatePool
+    vectors: np.ndarray  # one row per posting
+    slices: dict  # direction -> the slice of the arrays that holds its postings
+    pools: dict  # direction -> CandidatePool over that slice (views, not copies)
     lexical: LexicalIndex
     postings: dict  # id -> ml Posting
     embedded_until: object  # the latest embedding change the vectors include
@@ -193,7 +195,7 @@ def build_index(version, previous=None):
     few postings costs little; TF-IDF is refitted only when the corpus changed a lot."""
     rows = list(
         Opportunity.objects.filter(status=OpportunityStatus.OPEN, moderation=Moderation.APPROVED)
-        .order_by("id")
+        .order_by("direction", "id")  # offers, then requests: each direction is one slice of the arrays
         .values(
             "id", "direction", "title", "description", "cooperation_type_id", "organization_id",
             "organization__country_id", "starts_on", "ends_on", "application_deadline", "capacity",
@@ -243,7 +245,11 @@ def build_index(version, previous=None):
         for token in token_row:
             token_index.setdefault(token, len(token_index))
 
-    lexical = previous.lexical if previous else LexicalIndex()
+    # Character n-grams help most on small catalogues and cost ten times the word view: above
+    # 5,000 open postings the lexical view uses words only (bench/bench_matches.py).
+    n_offers = sum(1 for row in rows if row["direction"] == Direction.OFFER)
+    slices = {Direction.OFFER: slice(0, n_offers), Direction.REQUEST: slice(n_offers, len(rows))}
+    lexical = previous.lexical if previous else LexicalIndex(char_max_docs=5_000)
     lexical.update(ids.tolist(), [f"{p.title}. {p.description}" for p in postings])
     return Index(
         version=version,
@@ -260,7 +266,9 @@ def build_index(version, previous=None):
         token_index=token_index,
         tokens=list(token_index),
         groups_by_country=groups_by_country,
-        pool=CandidatePool(postings, vectors),
+        vectors=vectors,
+        slices=slices,
+        pools={direction: CandidatePool(postings[part], vectors[part]) for direction, part in slices.items()},
         lexical=lexical,
         postings={p.id: p for p in postings},
         embedded_until=version[1],
@@ -286,7 +294,7 @@ def _token_matrix(rows, token_index):
 def load_vectors(ids, previous=None):
     """The stored vectors of the given postings (zeros where missing), as one matrix. With a
     `previous` index, only vectors it lacks or that changed since it was built are read."""
-    reuse = previous is not None and previous.pool.matrix.shape[1] > 0
+    reuse = previous is not None and previous.vectors.shape[1] > 0
     embeddings = OpportunityEmbedding.objects.filter(status=EmbeddingStatus.READY)
     if reuse:
         missing = [int(pk) for pk in ids if int(pk) not in previous.position]
@@ -297,7 +305,7 @@ def load_vectors(ids, previous=None):
         )
         rows = dict(changed.values_list("opportunity_id", "vector"))
         rows.update(embeddings.filter(opportunity_id__in=missing).values_list("opportunity_id", "vector"))
-        dim = previous.pool.matrix.shape[1]
+        dim = previous.vectors.shape[1]
     else:
         rows = dict(
             embeddings.filter(opportunity_id__in=[int(i) for i in ids]).values_list(
@@ -311,7 +319,7 @@ def load_vectors(ids, previous=None):
         if vector and len(bytes(vector)) == dim * 4:
             matrix[i] = np.frombuffer(bytes(vector), dtype=np.float32)
         elif reuse and pk in previous.position:
-            matrix[i] = previous.pool.matrix[previous.position[pk]]
+            matrix[i] = previous.vectors[previous.position[pk]]
     return matrix
 
 
@@ -348,8 +356,8 @@ def query_vector(query, index):
     when it cannot be made: the model failed (now, or EMBEDDING_MAX_ATTEMPTS times before, and the
     posting waits for `retry_embeddings`)."""
     position = index.position.get(query.pk)
-    if position is not None and index.pool.matrix.shape[1] and index.pool.matrix[position].any():
-        return index.pool.matrix[position]
+    if position is not None and index.vectors.shape[1] and index.vectors[position].any():
+        return index.vectors[position]
     stored = OpportunityEmbedding.objects.filter(pk=query.pk).first()
     if stored is None or stored.status != EmbeddingStatus.READY or not stored.vector:
         if stored is not None and stored.attempts >= settings.EMBEDDING_MAX_ATTEMPTS:
@@ -404,17 +412,19 @@ def recommend(query, limit=10, today=None):
     else:
         posting = to_posting(query, *vocabulary_synonyms())
     vector = query_vector(query, index)
-    lexical = index.lexical.score(f"{posting.title}. {posting.description}")
+    other = Direction.REQUEST if query.direction == Direction.OFFER else Direction.OFFER
+    part = index.slices[other]
+    lexical = index.lexical.score(f"{posting.title}. {posting.description}", rows=part)
     weights, provenance = weights_in_use()
     results = rank(
         posting,
-        index.pool,
+        index.pools[other],
         query_vector=vector,
         lexical_scores=lexical,
         weights=weights,
         limit=limit + 2,  # spares, for postings deleted since the index was built
         lexical_index=index.lexical,
-        mask=mask,
+        mask=mask[part],
     )
     found = Opportunity.objects.select_related("organization", "cooperation_type").in_bulk(
         [r.id for r in results]
@@ -471,7 +481,7 @@ def search(text, limit=20, today=None):
         return []
     lexical = np.asarray(index.lexical.score(text), dtype=np.float32)
     scores = lexical
-    matrix = index.pool.matrix
+    matrix = index.vectors
     try:
         vector = np.asarray(get_embedder().encode([posting_text(text, "")])[0], dtype=np.float32)
     except Exception:  # noqa: BLE001 - search still works on words alone

@@ -242,10 +242,9 @@ SECURE_REFERRER_POLICY = env_str("DJANGO_SECURE_REFERRER_POLICY", "same-origin")
 X_FRAME_OPTIONS = "DENY"
 # Sent by matchmaking.middleware.ContentSecurityPolicyMiddleware: the pages load only their own
 # scripts and styles (Chart.js is vendored; no inline script or style).
-CONTENT_SECURITY_POLICY = env_str(
-    "DJANGO_CONTENT_SECURITY_POLICY",
+CONTENT_SECURITY_POLICY = env_str("DJANGO_CONTENT_SECURITY_POLICY") or (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'none'",
+    "form-action 'self'; frame-ancestors 'none'"
 )
 
 # Request bodies: the largest posting is ~25 kB of JSON; the reverse proxy caps bodies too.

@@ -87,6 +87,7 @@ class LexicalIndex:
         self.char_matrix = None
         self._position: dict = {}
         self._texts: dict = {}
+        self._slices: dict = {}
         self.fitted_size = 0
         self.fit_count = 0
 
@@ -155,15 +156,29 @@ class LexicalIndex:
             raise RuntimeError("the lexical index is not fitted")
         return self.vectorizer.transform(texts)
 
-    def score(self, query_text: str) -> np.ndarray:
-        """Cosine between the query and every fitted document, aligned with ``ids``."""
+    def score(self, query_text: str, rows: slice | None = None) -> np.ndarray:
+        """Cosine between the query and every fitted document, aligned with ``ids``; or only the
+        documents of a slice of ``ids``, whose rows are kept apart once, so later calls do not
+        touch the rest of the matrix."""
         if self.matrix is None:
-            return np.zeros(len(self.ids), dtype=np.float32)
-        scores = _cosines(self.matrix, self.vectorizer.transform([query_text]))
-        if self.char_matrix is not None:
-            chars = _cosines(self.char_matrix, self.char_vectorizer.transform([query_text]))
+            return np.zeros(len(self.ids[rows or slice(None)]), dtype=np.float32)
+        words, chars = self._sliced(rows)
+        scores = _cosines(words, self.vectorizer.transform([query_text]))
+        if chars is not None:
+            chars = _cosines(chars, self.char_vectorizer.transform([query_text]))
             scores = (1.0 - self.char_weight) * scores + self.char_weight * chars
         return scores
+
+    def _sliced(self, rows: slice | None):
+        if rows is None:
+            return self.matrix, self.char_matrix
+        key = (rows.start, rows.stop, rows.step)
+        if self._slices.get("matrix") is not self.matrix:
+            self._slices = {"matrix": self.matrix}
+        if key not in self._slices:
+            chars = self.char_matrix[rows] if self.char_matrix is not None else None
+            self._slices[key] = (self.matrix[rows], chars)
+        return self._slices[key]
 
     def score_ids(self, query_text: str, ids: list) -> np.ndarray:
         """Cosine between the query and the fitted documents ``ids`` (0 for ids not fitted)."""

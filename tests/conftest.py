@@ -199,4 +199,3 @@ def transactional_reference_data(restore_reference_data, transactional_db):
 
     if not Country.objects.exists():
         load_reference()
-

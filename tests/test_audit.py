@@ -42,7 +42,11 @@ def test_creating_a_posting_is_logged_with_who_and_what(client_for, party, party
     posting = Opportunity.objects.get(pk=response.json()["id"])
     [entry] = entries(posting)
     assert (entry.action, entry.actor, entry.actor_name) == (AuditAction.CREATE, party_editor, "party_editor")
-    assert (entry.model, entry.object_id, entry.operation) == ("matchmaking.opportunity", str(posting.pk), "create_opportunity")
+    assert (entry.model, entry.object_id, entry.operation) == (
+        "matchmaking.opportunity",
+        str(posting.pk),
+        "create_opportunity",
+    )
     assert entry.changes["title"] == [None, "Our CHM website needs a host"]
     assert entry.changes["organization"] == [None, party.pk]
     assert entry.changes["themes"] == [None, ["forest", "information_systems"]]
@@ -90,7 +94,8 @@ def test_moderation_is_logged(staff, party, party_editor):
 
 def test_verifying_an_organization_logs_the_postings_it_approves(staff, party, party_editor):
     waiting = services.create_opportunity(
-        user=party_editor, data={"direction": "request", "title": "Waits", "description": "-", "organization": party}
+        user=party_editor,
+        data={"direction": "request", "title": "Waits", "description": "-", "organization": party},
     )
     assert waiting.moderation == Moderation.PENDING
     services.verify_organization(party, user=staff)
@@ -100,7 +105,9 @@ def test_verifying_an_organization_logs_the_postings_it_approves(staff, party, p
 
 
 def test_the_scheduled_closing_is_logged_without_a_user(party):
-    posting = make_posting(party, "request", "Ended", ends_on=timezone.localdate() - datetime.timedelta(days=1))
+    posting = make_posting(
+        party, "request", "Ended", ends_on=timezone.localdate() - datetime.timedelta(days=1)
+    )
     assert services.close_expired_postings() == 1
     entry = entries(posting)[-1]
     assert (entry.operation, entry.actor, entry.actor_name) == ("close_expired_postings", None, "")
@@ -171,13 +178,17 @@ def test_admin_changes_are_logged(client, superuser, party_request):
     assert response.status_code == 302, response.context["adminform"].form.errors
     entry = entries(party_request)[-1]
     assert (entry.operation, entry.actor, entry.action) == ("admin", superuser, AuditAction.UPDATE)
-    assert entry.changes == {"title": ["Our national CHM website needs a reliable host", "Renamed by the secretariat"]}
+    assert entry.changes == {
+        "title": ["Our national CHM website needs a reliable host", "Renamed by the secretariat"]
+    }
 
 
 def test_a_posting_without_matches_can_be_deleted_in_the_admin_and_it_is_logged(client, superuser, party):
     posting = make_posting(party, "request", "Spam", themes=["forest"])
     client.force_login(superuser)
-    response = client.post(reverse("admin:matchmaking_opportunity_delete", args=[posting.pk]), {"post": "yes"})
+    response = client.post(
+        reverse("admin:matchmaking_opportunity_delete", args=[posting.pk]), {"post": "yes"}
+    )
     assert response.status_code == 302
     assert not Opportunity.objects.filter(pk=posting.pk).exists()
     [_, deleted] = entries(posting)
@@ -226,5 +237,10 @@ def test_the_audit_log_is_read_only_in_the_admin(client, superuser, party_reques
     assert client.get(reverse("admin:matchmaking_auditlog_changelist")).status_code == 200
     page = client.get(reverse("admin:matchmaking_auditlog_change", args=[entry.pk]))
     assert page.status_code == 200 and "Save" not in page.content.decode()
-    assert client.post(reverse("admin:matchmaking_auditlog_delete", args=[entry.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        client.post(
+            reverse("admin:matchmaking_auditlog_delete", args=[entry.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
     assert AuditLog.objects.filter(pk=entry.pk).exists()

@@ -65,7 +65,9 @@ def dump(path):
 
 
 def dump_of(database, path):
-    manage(database, "dumpdata", "--natural-foreign", *(f"--exclude={n}" for n in DUMP_EXCLUDES), "-o", str(path))
+    manage(
+        database, "dumpdata", "--natural-foreign", *(f"--exclude={n}" for n in DUMP_EXCLUDES), "-o", str(path)
+    )
     return json.loads(Path(path).read_text())
 
 
@@ -93,7 +95,9 @@ def history(transactional_reference_data, fake_embedder):
     offer = make_posting(
         institute, "offer", "Webmaster training in Brussels", languages=["fr", "en"], eligible_groups=["ldc"]
     )
-    make_posting(institute, "offer", "Taxonomy grants", objectives=Objective.objects.filter(code__in=["1.1", "2.5"]))
+    make_posting(
+        institute, "offer", "Taxonomy grants", objectives=Objective.objects.filter(code__in=["1.1", "2.5"])
+    )
     services.embed_opportunities([request.pk, offer.pk])
     match = services.express_interest(user=requester, request=request, offer=offer, message="Bonjour")
     services.accept_match(match, user=helper)
@@ -121,7 +125,9 @@ def test_dumpdata_and_loaddata_restore_an_identical_database(history, scratch_da
         "matchmaking_auditlog": AuditLog.objects.count(),
     }
     with psycopg.connect(scratch_database) as conn:
-        row = conn.execute("SELECT status, message FROM matchmaking_match WHERE id = %s", [history.pk]).fetchone()
+        row = conn.execute(
+            "SELECT status, message FROM matchmaking_match WHERE id = %s", [history.pk]
+        ).fetchone()
         assert row == ("completed", "Bonjour")
         value = conn.execute("SELECT value FROM matchmaking_outcomeindicator").fetchone()[0]
         assert str(value) == "2.00"
@@ -135,7 +141,13 @@ def test_pg_dump_and_pg_restore_restore_an_identical_database(history, scratch_d
     original = dump(tmp_path / "backup.json")
     archive = tmp_path / "backup.dump"
     subprocess.run(
-        ["pg_dump", "--format=custom", "--no-owner", f"--file={archive}", database_url(connection.settings_dict["NAME"])],
+        [
+            "pg_dump",
+            "--format=custom",
+            "--no-owner",
+            f"--file={archive}",
+            database_url(connection.settings_dict["NAME"]),
+        ],
         check=True,
     )
     subprocess.run(["pg_restore", "--no-owner", f"--dbname={scratch_database}", str(archive)], check=True)

@@ -11,10 +11,10 @@ from wsgiref.util import setup_testing_defaults
 import psycopg
 import pytest
 from django.core.management import call_command
-from django_tasks.backends.immediate import ImmediateBackend
 from django.db import OperationalError, connection
 from django.test import override_settings
 from django.utils import timezone
+from django_tasks.backends.immediate import ImmediateBackend
 
 from matchmaking import services
 from matchmaking.choices import EmbeddingStatus, MatchStatus
@@ -116,7 +116,9 @@ def match_in_progress(party_request, institute_offer, party_editor, institute_ed
 def test_an_accept_is_never_half_written(client_for, party_request, institute_offer, party_editor):
     match = services.express_interest(user=party_editor, request=party_request, offer=institute_offer)
     with connection.execute_wrapper(failing_on('INSERT INTO "matchmaking_notification"')):
-        response = client_for("institute_editor").post(f"/api/v1/matches/{match.pk}/accept/", {}, format="json")
+        response = client_for("institute_editor").post(
+            f"/api/v1/matches/{match.pk}/accept/", {}, format="json"
+        )
     assert response.status_code == 503
     match.refresh_from_db()
     assert match.status == MatchStatus.PROPOSED
@@ -252,7 +254,9 @@ def test_a_posting_is_saved_when_its_task_cannot_be_queued(
 def test_matches_say_pending_while_the_posting_has_no_vector(
     client_for, party, institute_offer, broken_embedder
 ):
-    request = make_posting(party, "request", "Hosting of our national CHM website", cooperation_type_id="hosting")
+    request = make_posting(
+        party, "request", "Hosting of our national CHM website", cooperation_type_id="hosting"
+    )
     response = client_for("party_editor").get(f"/api/v1/opportunities/{request.pk}/matches/")
     assert response.status_code == 200
     body = response.json()
@@ -317,3 +321,24 @@ def test_embed_command_retries_failed_ones_and_says_what_is_left(party, broken_e
     assert "Embedded 0 of" in out.getvalue()
     assert "1 posting(s) could not be embedded" in err.getvalue()
     assert OpportunityEmbedding.objects.get(pk=posting.pk).attempts == 1
+
+
+# --------------------------------------------------------------------------- values the database refuses
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/reports/summary/?framework=a%00b",  # PostgreSQL text cannot hold NUL
+        "/api/v1/opportunities/?organization=99999999999999999999",  # beyond bigint
+    ],
+)
+def test_values_the_database_refuses_are_a_400_not_a_500(api, db, url):
+    response = api.get(url)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize("query", ["organization=99999999999999999999", "q=a%00b", "country=a%00b"])
+def test_pages_never_fail_on_values_the_database_refuses(client, db, fake_embedder, query):
+    assert client.get(f"/postings/?{query}").status_code in (200, 400)  # the form says, or the middleware

@@ -93,3 +93,11 @@ def test_update_refits_when_much_of_the_corpus_changed():
     index.update([1, 2, 3, 4], ["hosting websites", "mirror sites", "taxonomy grants", "collection access"])
     assert index.fit_count == 2
     assert index.ids == [1, 2, 3, 4]
+
+
+def test_scores_of_a_slice_equal_the_slice_of_all_scores():
+    texts = ["hosting national websites", "mirror sites abroad", "taxonomy grants", "herbarium specimens"]
+    index = LexicalIndex().fit([1, 2, 3, 4], texts)
+    everything = index.score("herbarium and taxonomy grants")
+    assert np.allclose(index.score("herbarium and taxonomy grants", rows=slice(2, 4)), everything[2:4])
+    assert np.allclose(index.score("mirror", rows=slice(0, 2)), index.score("mirror")[:2])

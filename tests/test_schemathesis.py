@@ -47,7 +47,11 @@ def flatmap_path_parameters(context, path_parameters):
     if not path_parameters:
         return st.just(path_parameters)
     path = context.operation.path
-    real = {name: REAL[(prefix, name)] for (prefix, name) in REAL if path.startswith(prefix) and name in path_parameters}
+    real = {
+        name: REAL[(prefix, name)]
+        for (prefix, name) in REAL
+        if path.startswith(prefix) and name in path_parameters
+    }
     return st.sampled_from([path_parameters, {**path_parameters, **real}])
 
 
@@ -68,9 +72,13 @@ def seeded(db, staff, party, institute, party_editor, institute_editor, fake_emb
     throttle in the way (throttles have their own tests)."""
     for scope in ("anon", "user", "writes", "token"):
         monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, scope, "100000/min")
-    request = make_posting(party, "request", "Our CHM website needs a host", cooperation_type_id="hosting", capacity=3)
+    request = make_posting(
+        party, "request", "Our CHM website needs a host", cooperation_type_id="hosting", capacity=3
+    )
     offers = [
-        make_posting(institute, "offer", f"Hosting of CHM websites {n}", cooperation_type_id="hosting", capacity=3)
+        make_posting(
+            institute, "offer", f"Hosting of CHM websites {n}", cooperation_type_id="hosting", capacity=3
+        )
         for n in range(3)
     ]
     services.embed_opportunities([request.pk, *(offer.pk for offer in offers)])
@@ -81,7 +89,9 @@ def seeded(db, staff, party, institute, party_editor, institute_editor, fake_emb
         services.accept_match(match, user=institute_editor)
         services.start_match(match, user=party_editor)
     outcome = services.complete_match(completed, user=institute_editor, outcome={"summary": "Hosted."})
-    notification = Notification.objects.create(user=staff, kind="suggestions", message="New postings fit yours.")
+    notification = Notification.objects.create(
+        user=staff, kind="suggestions", message="New postings fit yours."
+    )
     REAL.clear()
     REAL.update(
         {

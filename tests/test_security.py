@@ -179,7 +179,9 @@ def test_token_requests_are_throttled_per_address(api, outsider, rates):
     rates("token", "2/min")
     good = {"username": "outsider", "password": PASSWORD}
     for _ in range(2):
-        assert api.post("/api/v1/auth/token/", {**good, "password": "wrong"}, format="json").status_code == 400
+        assert (
+            api.post("/api/v1/auth/token/", {**good, "password": "wrong"}, format="json").status_code == 400
+        )
     response = api.post("/api/v1/auth/token/", good, format="json")
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
@@ -195,7 +197,12 @@ def test_writes_are_throttled_per_user_but_reads_are_not(client_for, party, rate
     assert client.post("/api/v1/opportunities/", data, format="json").status_code == 429
     assert client.get("/api/v1/opportunities/").status_code == 200
     other = client_for("institute_editor")  # another user has their own count
-    assert other.post("/api/v1/organizations/", {"name": "X", "kind": "ngo", "country": "BE"}, format="json").status_code == 201
+    assert (
+        other.post(
+            "/api/v1/organizations/", {"name": "X", "kind": "ngo", "country": "BE"}, format="json"
+        ).status_code
+        == 201
+    )
 
 
 def test_staff_are_not_throttled(client_for, party, rates):
@@ -297,7 +304,7 @@ def test_the_default_cap_leaves_room_for_the_largest_posting(client_for, party):
 SECRET_PATTERNS = [
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
     re.compile(r"AKIA[0-9A-Z]{16}"),  # AWS access key id
-    re.compile(r"^[ \t]*DJANGO_SECRET_KEY[ \t]*=[ \t]*\S+", re.M),  # a key set in an env file
+    re.compile(r"^[ \t]*DJANGO_SECRET_KEY[ \t]*=[ \t]*(?![<$]|\"\$)\S+", re.M),  # a key in an env file
     re.compile(r"^SECRET_KEY\s*=\s*[\"'](?!dev-only-insecure)", re.M),  # a key in settings
 ]
 SKIPPED_DIRS = {".git", ".venv", "var", "node_modules", "__pycache__", ".pytest_cache", ".ruff_cache"}
