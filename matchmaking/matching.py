@@ -268,11 +268,23 @@ def build_index(version, previous=None):
         groups_by_country=groups_by_country,
         vectors=vectors,
         slices=slices,
-        pools={direction: CandidatePool(postings[part], vectors[part]) for direction, part in slices.items()},
+        pools={
+            direction: _pool(postings[part], vectors[part], previous and previous.pools.get(direction))
+            for direction, part in slices.items()
+        },
         lexical=lexical,
         postings={p.id: p for p in postings},
         embedded_until=version[1],
     )
+
+
+def _pool(postings, vectors, previous):
+    """The candidate pool of one direction; the previous one when none of its postings changed
+    (a new request leaves the offers' pool as it was), as building one is the costly step."""
+    if previous is not None and previous.postings == postings and np.array_equal(previous.matrix, vectors):
+        previous.matrix = vectors  # same values; let the old vector array go
+        return previous
+    return CandidatePool(postings, vectors)
 
 
 def _ordinal(day):

@@ -177,3 +177,15 @@ def test_matches_embed_a_missing_query_vector_once(need, institute, fake_embedde
     matching.recommend(need)
     matching.recommend(need)
     assert fake_embedder.encoded.count(need.embedding_text()) == 1
+
+
+def test_a_new_request_leaves_the_offers_pool_as_it_was(need, institute, party):
+    offer = post(institute, "offer")
+    services.embed_opportunities([need.pk, offer.pk])
+    matching.recommend(need)
+    offers_pool = matching.get_index().pools["offer"]
+    another = post(party, "request", title="We also need a mirror site")
+    assert set(recommended_ids(offer)) == {need.pk, another.pk}
+    index = matching.get_index()
+    assert index.pools["offer"] is offers_pool
+    assert another.pk in {p.id for p in index.pools["request"].postings}
