@@ -5,7 +5,14 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connections
 from django.db.models import F, Q
 
-from matchmaking.choices import Direction, GroupKind, MatchStatus, OpportunityStatus, OrganizationKind
+from matchmaking.choices import (
+    Direction,
+    GroupKind,
+    MatchStatus,
+    NotificationKind,
+    OpportunityStatus,
+    OrganizationKind,
+)
 from matchmaking.models import (
     CooperationType,
     Country,
@@ -14,7 +21,6 @@ from matchmaking.models import (
     Language,
     Match,
     Notification,
-    NotificationKind,
     Objective,
     Opportunity,
     Organization,

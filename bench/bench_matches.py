@@ -24,6 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from ml.ranking import COOPERATION_TYPES  # noqa: E402
+
 ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 DB_NAME = "bench_matches"
 DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
@@ -33,20 +35,7 @@ WORDS = (
     "biosafety traditional knowledge education awareness climate mentoring research digitisation "
     "specimens metadata standards toolkit capacity focal point national strategy reporting"
 ).split()
-TYPES = [
-    "hosting",
-    "mirroring",
-    "technical_advice",
-    "website_development",
-    "training",
-    "funding",
-    "collection_access",
-    "data_sharing",
-    "technology_transfer",
-    "mentoring",
-    "research",
-    "other",
-]
+TYPES = COOPERATION_TYPES
 THEMES = [
     "forest",
     "marine_coastal",

@@ -75,3 +75,15 @@ class Indicator(models.TextChoices):
     RECORDS_DIGITISED = "records_digitised", _("Records digitised")
     GRANTS_AWARDED = "grants_awarded", _("Grants awarded")
     OTHER = "other", _("Other")
+
+
+class NotificationKind(models.TextChoices):
+    INTEREST_EXPRESSED = "interest_expressed", _("Interest expressed in your posting")
+    INTEREST_ACCEPTED = "interest_accepted", _("Your interest was accepted")
+    INTEREST_DECLINED = "interest_declined", _("Your interest was declined")
+    INTEREST_WITHDRAWN = "interest_withdrawn", _("Interest withdrawn")
+    MATCH_COMPLETED = "match_completed", _("Match completed")
+    MATCH_CANCELLED = "match_cancelled", _("Match cancelled")
+    SUGGESTIONS = "suggestions", _("New postings that fit yours")
+    POSTING_EXPIRING = "posting_expiring", _("Your posting ends soon")
+    POSTING_CLOSED = "posting_closed", _("Your posting ended and was closed")

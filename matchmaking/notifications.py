@@ -13,8 +13,8 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.urls import reverse
 
-from matchmaking.choices import MemberRole
-from matchmaking.models import AlertPreference, Notification, NotificationKind
+from matchmaking.choices import MemberRole, NotificationKind
+from matchmaking.models import AlertPreference, Notification
 
 logger = logging.getLogger(__name__)
 

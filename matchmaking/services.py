@@ -23,6 +23,7 @@ from matchmaking.choices import (
     MatchStatus,
     MemberRole,
     Moderation,
+    NotificationKind,
     OpportunityStatus,
 )
 from matchmaking.models import (
@@ -32,7 +33,6 @@ from matchmaking.models import (
     Match,
     MatchEvent,
     Membership,
-    NotificationKind,
     Objective,
     Opportunity,
     OpportunityEmbedding,

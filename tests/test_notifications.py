@@ -11,7 +11,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from matchmaking import services
-from matchmaking.models import AlertSent, Match, Notification, NotificationKind, Opportunity
+from matchmaking.choices import NotificationKind
+from matchmaking.models import AlertSent, Match, Notification, Opportunity
 from tests.conftest import make_posting, make_user
 
 pytestmark = pytest.mark.django_db

@@ -11,19 +11,21 @@ pytestmark = pytest.mark.django_db
 DATABASE_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
+def post_offer(institute):
+    data = {
+        "direction": "offer",
+        "title": "Mirror sites",
+        "description": "We mirror.",
+        "organization": institute,
+    }
+    return services.create_opportunity(user=None, data=data)
+
+
 def test_posting_is_embedded_at_once_with_the_default_backend(
     institute, fake_embedder, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        offer = services.create_opportunity(
-            user=None,
-            data={
-                "direction": "offer",
-                "title": "Mirror sites",
-                "description": "We mirror.",
-                "organization": institute,
-            },
-        )
+        offer = post_offer(institute)
     offer.embedding.refresh_from_db()
     assert offer.embedding.status == EmbeddingStatus.READY
     assert fake_embedder.encoded == [offer.embedding_text()]
@@ -34,15 +36,7 @@ def test_database_backend_leaves_embedding_to_the_worker(
     institute, fake_embedder, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        offer = services.create_opportunity(
-            user=None,
-            data={
-                "direction": "offer",
-                "title": "Mirror sites",
-                "description": "We mirror.",
-                "organization": institute,
-            },
-        )
+        offer = post_offer(institute)
     offer.embedding.refresh_from_db()
     assert offer.embedding.status == EmbeddingStatus.PENDING
     (queued,) = DBTaskResult.objects.all()

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from matchmaking.choices import ACTIVE_MATCH_STATUSES, Indicator, MatchStatus
+from matchmaking.choices import ACTIVE_MATCH_STATUSES, Indicator, MatchStatus, NotificationKind
 
 
 def _member_organizations(user):
@@ -158,18 +158,6 @@ class OutcomeIndicator(models.Model):
     def clean_label(key, label):
         if key == Indicator.OTHER and not (label or "").strip():
             raise ValidationError({"label": _("Say what is counted when the indicator is `other`.")})
-
-
-class NotificationKind(models.TextChoices):
-    INTEREST_EXPRESSED = "interest_expressed", _("Interest expressed in your posting")
-    INTEREST_ACCEPTED = "interest_accepted", _("Your interest was accepted")
-    INTEREST_DECLINED = "interest_declined", _("Your interest was declined")
-    INTEREST_WITHDRAWN = "interest_withdrawn", _("Interest withdrawn")
-    MATCH_COMPLETED = "match_completed", _("Match completed")
-    MATCH_CANCELLED = "match_cancelled", _("Match cancelled")
-    SUGGESTIONS = "suggestions", _("New postings that fit yours")
-    POSTING_EXPIRING = "posting_expiring", _("Your posting ends soon")
-    POSTING_CLOSED = "posting_closed", _("Your posting ended and was closed")
 
 
 class Notification(models.Model):
