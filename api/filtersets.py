@@ -3,8 +3,9 @@
 import django_filters as filters
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connections
-from django.db.models import F, Q
+from django.db.models import Case, F, FloatField, Q, Value, When
 
+from matchmaking import matching
 from matchmaking.choices import (
     Direction,
     GroupKind,
@@ -29,6 +30,7 @@ from matchmaking.models import (
 )
 
 SEARCH_CONFIG = "english"
+SEMANTIC_SEARCH_LIMIT = 200  # postings close in meaning kept for a text search
 
 
 class StableOrderingFilter(filters.OrderingFilter):
@@ -101,7 +103,11 @@ class OpportunityFilterSet(filters.FilterSet):
     )
     created_after = filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
     created_before = filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
-    q = filters.CharFilter(method="filter_q", help_text="Text search over title and description.")
+    q = filters.CharFilter(
+        method="filter_q",
+        help_text="Text search: postings close in meaning to the text (the semantic and lexical parts of "
+        "the matching blend) or containing its words, best first unless `ordering` is given.",
+    )
     ordering = StableOrderingFilter(
         fields=["created_at", "updated_at", "title", "starts_on", "ends_on", "capacity"],
         help_text="Sort order (prefix with - for descending); ties are broken by id.",
@@ -138,7 +144,21 @@ class OpportunityFilterSet(filters.FilterSet):
         return queryset.filter(started & not_ended)
 
     def filter_q(self, queryset, name, value):
-        return search_postings(queryset, value) if value.strip() else queryset
+        """Postings close in meaning to the text (the semantic and lexical parts of the matching
+        blend, over open postings) or matching it word for word (full-text search, which also
+        reaches closed postings), ranked by that blend, then by the full-text rank."""
+        text = value.strip()
+        if not text:
+            return queryset
+        scored = matching.search_scores(text, limit=SEMANTIC_SEARCH_LIMIT)
+        words = search_postings(queryset, text).values("pk")
+        relevance = Case(
+            *(When(pk=pk, then=Value(score)) for pk, score in scored),
+            default=Value(0.0),
+            output_field=FloatField(),
+        )
+        matching_rows = queryset.filter(Q(pk__in=[pk for pk, _ in scored]) | Q(pk__in=words))
+        return matching_rows.annotate(relevance=relevance).order_by("-relevance", "-id")
 
 
 class OrganizationFilterSet(filters.FilterSet):

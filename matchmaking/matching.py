@@ -474,14 +474,16 @@ def eligibility_basis(query, candidate, index):
     return f"{country} is in group {', '.join(groups)}."
 
 
-SEARCH_SEMANTIC_WEIGHT = 0.7
+# Below this blend of semantic and lexical similarity a posting is not "about" the text searched
+# (measured with the packaged model: unrelated texts score under 0.2, related ones 0.4 and more).
+SEARCH_MIN_SCORE = 0.3
 
 
-def search(text, limit=20, today=None):
-    """Open postings close in meaning to `text`, best first: dicts {"opportunity", "score"}.
-    Blends the cosine of the embedded text (through its English gloss, as postings are) with the
-    lexical similarity; lexical only if the model cannot be loaded. Keeps postings with some
-    similarity at all."""
+def search_scores(text, limit=20, today=None):
+    """[(posting id, score)] of the live open postings closest to `text`, best first: the
+    semantic and lexical parts of the matching blend, in the proportion of the weights in use
+    (the text is embedded through its English gloss, as postings are; on words alone if the
+    model cannot be loaded). Keeps postings scoring at least SEARCH_MIN_SCORE."""
     import logging
 
     from matchmaking.services import get_embedder
@@ -493,23 +495,29 @@ def search(text, limit=20, today=None):
         return []
     lexical = np.asarray(index.lexical.score(text), dtype=np.float32)
     scores = lexical
-    matrix = index.vectors
     try:
         vector = np.asarray(get_embedder().encode([posting_text(text, "")])[0], dtype=np.float32)
     except Exception:  # noqa: BLE001 - search still works on words alone
         logging.getLogger(__name__).exception("Could not embed a search text")
         vector = None
-    if vector is not None and matrix.shape[1] == vector.shape[0]:
-        semantic = np.clip(matrix @ vector, 0.0, 1.0)
-        scores = SEARCH_SEMANTIC_WEIGHT * semantic + (1 - SEARCH_SEMANTIC_WEIGHT) * lexical
-    alive = (index.ends >= today.toordinal()) & (index.deadline >= today.toordinal()) & (scores > 0.05)
+    if vector is not None and index.vectors.shape[1] == vector.shape[0]:
+        weights = current_weights()
+        share = weights.semantic / ((weights.semantic + weights.lexical) or 1.0)
+        scores = share * np.clip(index.vectors @ vector, 0.0, 1.0) + (1 - share) * lexical
+    alive = (
+        (index.ends >= today.toordinal())
+        & (index.deadline >= today.toordinal())
+        & (scores >= SEARCH_MIN_SCORE)
+    )
     rows = np.flatnonzero(alive)
     rows = rows[np.lexsort((rows, -scores[rows]))][:limit]
+    return [(int(index.ids[row]), round(float(scores[row]), 4)) for row in rows]
+
+
+def search(text, limit=20, today=None):
+    """The postings of `search_scores`: dicts {"opportunity", "score"}, best first."""
+    scored = search_scores(text, limit, today)
     found = Opportunity.objects.select_related("organization__country", "cooperation_type").in_bulk(
-        [int(index.ids[row]) for row in rows]
+        [pk for pk, _ in scored]
     )
-    return [
-        {"opportunity": found[int(index.ids[row])], "score": round(float(scores[row]), 4)}
-        for row in rows
-        if int(index.ids[row]) in found
-    ]
+    return [{"opportunity": found[pk], "score": score} for pk, score in scored if pk in found]

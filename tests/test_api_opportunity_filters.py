@@ -183,3 +183,13 @@ def test_pages_have_count_next_previous_and_a_stable_order(anonymous, party):
 
 def test_a_page_past_the_end_is_a_404(anonymous, party_request):
     assert anonymous.get(URL, {"page": 3}).status_code == 404
+
+
+def test_q_ranks_by_meaning_across_languages(anonymous, party, institute):
+    """The real model: a French query finds the English hosting offer that shares none of its words."""
+    from matchmaking import services
+
+    hosting = make_posting(institute, "offer", "Servers for national websites", description="We host sites.")
+    make_posting(party, "request", "Taxonomy grants", description="Study our collections.")
+    services.embed_opportunities(Opportunity.objects.values_list("pk", flat=True))
+    assert ids(anonymous.get(URL, {"q": "héberger notre site"})) == [hosting.pk]
