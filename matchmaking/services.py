@@ -178,18 +178,19 @@ def embed_opportunities(ids, *, batch_size=64, force=False, progress=None):
                 logger.exception("Embedding failed for postings %s", [pk for pk, _, _ in todo])
                 mark_embedding_failed([pk for pk, _, _ in todo], error)
                 continue
-            for (pk, _, digest), vector in zip(todo, vectors, strict=True):
-                OpportunityEmbedding.objects.update_or_create(
-                    opportunity_id=pk,
-                    defaults={
-                        "status": EmbeddingStatus.READY,
-                        "model_name": embedder.name,
-                        "text_hash": digest,
-                        "vector": np.asarray(vector, dtype=np.float32).tobytes(),
-                        "error": "",
-                        "attempts": 0,
-                    },
-                )
+            with transaction.atomic():  # one commit per batch, not one per posting
+                for (pk, _, digest), vector in zip(todo, vectors, strict=True):
+                    OpportunityEmbedding.objects.update_or_create(
+                        opportunity_id=pk,
+                        defaults={
+                            "status": EmbeddingStatus.READY,
+                            "model_name": embedder.name,
+                            "text_hash": digest,
+                            "vector": np.asarray(vector, dtype=np.float32).tobytes(),
+                            "error": "",
+                            "attempts": 0,
+                        },
+                    )
             done += len(todo)
         if progress:
             progress(len(chunk))

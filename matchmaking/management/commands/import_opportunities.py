@@ -9,8 +9,9 @@ from tqdm import tqdm
 
 from api.serializers import OpportunitySerializer
 from matchmaking import services
-from matchmaking.models import Organization
+from matchmaking.models import Opportunity, Organization
 
+EMBED_BATCH_SIZE = 2048
 LIST_FIELDS = ("themes", "objectives", "languages", "eligible_groups", "eligible_countries")
 
 
@@ -70,8 +71,10 @@ class Command(BaseCommand):
         organization_ids = self.load_organizations(organizations) if organizations else None
         rows = list(read_rows(file))
         quiet = options["verbosity"] == 0
+        # Load the model before the clock starts: the rates below compare encoding, not start-up.
+        services.get_embedder().encode(["warm-up"])
         started = time.perf_counter()
-        imported, rejected, errors, embed_seconds, texts = [], 0, [], 0.0, []
+        imported, rejected, errors = [], 0, []
         with tqdm(total=len(rows), unit="posting", disable=quiet, desc="import") as bar:
             for start in range(0, len(rows), batch_size):
                 batch = rows[start : start + batch_size]
@@ -85,12 +88,19 @@ class Command(BaseCommand):
                     created = [
                         services.create_opportunity(user=None, data=data, embed=False) for data in valid
                     ]
-                t0 = time.perf_counter()
-                services.embed_opportunities([p.pk for p in created])
-                embed_seconds += time.perf_counter() - t0
-                texts.extend(p.embedding_text() for p in created)
-                imported.extend(created)
+                imported.extend(p.pk for p in created)
                 bar.update(len(batch))
+        # Embedding comes after the postings are saved, in large batches: the model sorts each
+        # batch by length, so large batches waste little on padding (a posting left unembedded
+        # by a crash here is picked up by `retry_embeddings` or embedded on demand).
+        t0 = time.perf_counter()
+        with tqdm(total=len(imported), unit="posting", disable=quiet, desc="embed") as bar:
+            services.embed_opportunities(imported, batch_size=EMBED_BATCH_SIZE, progress=bar.update)
+        embed_seconds = time.perf_counter() - t0
+        texts = [
+            p.embedding_text()
+            for p in Opportunity.objects.filter(pk__in=imported).only("title", "description")
+        ]
         elapsed = time.perf_counter() - started
         for error in errors:
             self.stderr.write(error)
