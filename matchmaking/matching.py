@@ -93,6 +93,7 @@ class Index:
     tokens: list  # column -> token
     groups_by_country: dict
     vectors: np.ndarray  # one row per posting
+    has_vector: np.ndarray  # False where a posting is not embedded yet (its row is zeros)
     slices: dict  # direction -> the slice of the arrays that holds its postings
     pools: dict  # direction -> CandidatePool over that slice (views, not copies)
     lexical: LexicalIndex
@@ -267,6 +268,7 @@ def build_index(version, previous=None):
         tokens=list(token_index),
         groups_by_country=groups_by_country,
         vectors=vectors,
+        has_vector=vectors.any(axis=1) if vectors.shape[1] else np.zeros(len(rows), dtype=bool),
         slices=slices,
         pools={
             direction: _pool(postings[part], vectors[part], previous and previous.pools.get(direction))
@@ -503,7 +505,8 @@ def search_scores(text, limit=20, today=None):
     if vector is not None and index.vectors.shape[1] == vector.shape[0]:
         weights = current_weights()
         share = weights.semantic / ((weights.semantic + weights.lexical) or 1.0)
-        scores = share * np.clip(index.vectors @ vector, 0.0, 1.0) + (1 - share) * lexical
+        blended = share * np.clip(index.vectors @ vector, 0.0, 1.0) + (1 - share) * lexical
+        scores = np.where(index.has_vector, blended, lexical)  # not embedded yet: words alone
     alive = (
         (index.ends >= today.toordinal())
         & (index.deadline >= today.toordinal())

@@ -89,6 +89,7 @@ class LexicalIndex:
         self._texts: dict = {}
         self._slices: dict = {}
         self.fitted_size = 0
+        self.drift = 0
         self.fit_count = 0
 
     @property
@@ -103,6 +104,7 @@ class LexicalIndex:
         self.matrix = self.vectorizer.fit_transform(texts) if texts else None
         self._texts = dict(zip(ids, texts, strict=True))
         self.fitted_size = len(texts)
+        self.drift = 0
         self.char_matrix = None
         if self.char_vectorizer is not None and texts and len(texts) <= self.char_max_docs:
             self.char_matrix = self.char_vectorizer.fit_transform(texts)
@@ -112,8 +114,9 @@ class LexicalIndex:
     def update(self, ids: list, texts: list[str], refit_fraction: float = 0.2) -> LexicalIndex:
         """Re-aligns the index on a new set of documents without refitting: rows of unchanged
         texts are kept, new or changed texts are transformed in the fitted vocabulary. It refits
-        when the new or changed texts exceed ``refit_fraction`` of the documents it was fitted on,
-        so that the vocabulary and the idf weights follow the corpus."""
+        when the texts transformed since the last fit exceed ``refit_fraction`` of the documents it
+        was fitted on, or the corpus shrank by that much, so that the vocabulary and the idf
+        weights follow the corpus."""
         if len(ids) != len(texts):
             raise ValueError("ids and texts must have the same length")
         if self.matrix is None:
@@ -121,8 +124,11 @@ class LexicalIndex:
         changed = [
             i for i, (id_, text) in enumerate(zip(ids, texts, strict=True)) if self._texts.get(id_) != text
         ]
-        if len(changed) > refit_fraction * max(self.fitted_size, 1):
+        drift = self.drift + len(changed)  # documents transformed, not fitted, since the last fit
+        shrunk = len(ids) < (1 - refit_fraction) * self.fitted_size
+        if drift > refit_fraction * max(self.fitted_size, 1) or shrunk:
             return self.fit(ids, texts)
+        self.drift = drift
         changed_set = set(changed)
         kept = [i for i in range(len(ids)) if i not in changed_set]
         old_rows = [self._position[ids[i]] for i in kept]

@@ -189,3 +189,14 @@ def test_a_new_request_leaves_the_offers_pool_as_it_was(need, institute, party):
     index = matching.get_index()
     assert index.pools["offer"] is offers_pool
     assert another.pk in {p.id for p in index.pools["request"].postings}
+
+
+def test_search_judges_a_posting_not_embedded_yet_on_its_words(institute, fake_embedder):
+    embedded = post(
+        institute, "offer", title="Taxonomy grants", description="Study our herbarium collections."
+    )
+    services.embed_opportunities([embedded.pk])
+    waiting = post(
+        institute, "offer", title="Mirror sites abroad", description="We mirror national websites."
+    )
+    assert [pk for pk, _ in matching.search_scores("mirror sites abroad")] == [waiting.pk]

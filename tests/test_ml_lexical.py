@@ -101,3 +101,16 @@ def test_scores_of_a_slice_equal_the_slice_of_all_scores():
     everything = index.score("herbarium and taxonomy grants")
     assert np.allclose(index.score("herbarium and taxonomy grants", rows=slice(2, 4)), everything[2:4])
     assert np.allclose(index.score("mirror", rows=slice(0, 2)), index.score("mirror")[:2])
+
+
+def test_update_refits_when_the_corpus_shrinks_or_drifts_bit_by_bit():
+    texts = [f"hosting of national websites number {i}" for i in range(20)]
+    index = LexicalIndex().fit(list(range(20)), texts)
+    index.update([100, 101], ["herbarium specimens", "taxonomy grants"])
+    assert index.fit_count == 2 and "herbarium" in index.vectorizer.vocabulary_
+    index = LexicalIndex().fit(list(range(20)), texts)
+    ids, corpus = list(range(20)), list(texts)
+    for n in range(5):  # one new document at a time: 5 of 20 is past a fifth
+        ids, corpus = [*ids, 200 + n], [*corpus, f"mirror sites abroad {n}"]
+        index.update(ids, corpus)
+    assert index.fit_count == 2
