@@ -27,9 +27,11 @@ run: migrate
 	$(PY) manage.py embed_opportunities
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# ruff, and the layers of the code (import-linter contracts in pyproject.toml).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: install
 	$(VENV)/bin/ruff check --fix .

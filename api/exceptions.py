@@ -9,7 +9,7 @@ from rest_framework import exceptions, views
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 
-from matchmaking.services import Conflict, NotAllowed, ServiceError
+from matchmaking.services.errors import Conflict, NotAllowed, ServiceError
 
 
 class PayloadTooLarge(exceptions.APIException):

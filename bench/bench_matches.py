@@ -1,11 +1,11 @@
-"""Latency of the matches endpoint over real HTTP, and the server's memory, at N open postings.
+"""Latency of the matches endpoint over real HTTP, and the server's memory, at N open opportunities.
 
     .venv/bin/python bench/bench_matches.py --sizes 1000 10000 100000
 
 For each N it fills a PostgreSQL database (`bench_matches` on the local server, recreated) with
-N open postings in bulk (synthetic texts and random unit vectors, as if already embedded), starts
+N open opportunities in bulk (synthetic texts and random unit vectors, as if already embedded), starts
 gunicorn (1 worker, DJANGO_DEBUG=0) on 127.0.0.1, warms the in-process index with one call, then
-times `GET /api/v1/opportunities/{id}/matches/?limit=10` for random postings and prints p50/p95
+times `GET /api/v1/opportunities/{id}/matches/?limit=10` for random opportunities and prints p50/p95
 latency and the worker's resident memory. Loopback only; bounded by --calls.
 """
 
@@ -24,7 +24,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ml.ranking import COOPERATION_TYPES  # noqa: E402
 
 ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 DB_NAME = "bench_matches"
@@ -35,7 +34,10 @@ WORDS = (
     "biosafety traditional knowledge education awareness climate mentoring research digitisation "
     "specimens metadata standards toolkit capacity focal point national strategy reporting"
 ).split()
-TYPES = COOPERATION_TYPES
+TYPES = [
+    row["slug"]
+    for row in json.loads((ROOT / "matchmaking/data/vocabularies.json").read_text())["cooperation_types"]
+]
 THEMES = [
     "forest",
     "marine_coastal",
@@ -61,17 +63,17 @@ def recreate_database():
 
 
 def fill(n, dim, seed=1):
-    """Creates n open postings with vectors, in bulk, through the ORM."""
+    """Creates n open opportunities with vectors, in bulk, through the ORM."""
     import numpy as np
     from django.db import transaction
 
     from matchmaking.choices import EmbeddingStatus
     from matchmaking.models import Country, Opportunity, OpportunityEmbedding, Organization
-    from matchmaking.services import get_embedder
+    from matchmaking.recommendations.embedding import embedder
 
     rng = random.Random(seed)
     np_rng = np.random.default_rng(seed)
-    model_name = get_embedder().name
+    model_name = embedder().name
     codes = list(Country.objects.filter(un_member=True).values_list("code", flat=True))
     with transaction.atomic():
         orgs = Organization.objects.bulk_create(
@@ -87,7 +89,7 @@ def fill(n, dim, seed=1):
     for start in range(0, n, batch):
         size = min(batch, n - start)
         with transaction.atomic():
-            postings = Opportunity.objects.bulk_create(
+            opportunities = Opportunity.objects.bulk_create(
                 [
                     Opportunity(
                         direction=rng.choice(["offer", "request"]),
@@ -112,27 +114,27 @@ def fill(n, dim, seed=1):
                         text_hash="synthetic",
                         vector=vectors[i].tobytes(),
                     )
-                    for i, p in enumerate(postings)
+                    for i, p in enumerate(opportunities)
                 ]
             )
             Through.objects.bulk_create(
                 [
                     Through(opportunity=p, theme_id=t)
-                    for p in postings
+                    for p in opportunities
                     for t in rng.sample(THEMES, rng.randint(0, 2))
                 ]
             )
             LangThrough.objects.bulk_create(
                 [
                     LangThrough(opportunity=p, language_id=lang)
-                    for p in postings
+                    for p in opportunities
                     for lang in rng.sample(LANGS, rng.randint(1, 2))
                 ]
             )
             GroupThrough.objects.bulk_create(
                 [
                     GroupThrough(opportunity=p, countrygroup_id=g)
-                    for p in postings
+                    for p in opportunities
                     if p.direction == "offer" and rng.random() < 0.4
                     for g in rng.sample(GROUPS, 1)
                 ]

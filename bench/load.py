@@ -1,6 +1,6 @@
-"""Load test: a production-like server under a mix of browsing, matches calls and posting.
+"""Load test: a production-like server under a mix of browsing, matches calls and opportunity.
 
-    .venv/bin/python bench/load.py                        # 10,000 postings, 20 users, 60 s
+    .venv/bin/python bench/load.py                        # 10,000 opportunities, 20 users, 60 s
     .venv/bin/python bench/load.py --restart-db-at 20 \\
         --restart-command "pg_ctlcluster 15 main restart"  # PostgreSQL restarted 20 s in
 
@@ -10,14 +10,14 @@ cluster of your own (docs/deploy.md shows how the measured runs did).
 What it does, on 127.0.0.1 only, bounded in time:
 
 1. prepares (in a subprocess, with Django) a PostgreSQL database `bench_load` on the server of
-   --admin-url: migrated, filled with --postings open postings in bulk by bench/bench_matches.py's
+   --admin-url: migrated, filled with --opportunities open opportunities in bulk by bench/bench_matches.py's
    `fill` (synthetic texts and random unit vectors, as if already embedded), with --users users, each
    an editor of one organization with an API token, and the cache table;
 2. starts gunicorn as production runs it (DJANGO_DEBUG=0, the database task backend, the database
    cache for throttle counters, persistent connections with health checks; see GUNICORN below and
    docs/deploy.md), and one `manage.py db_worker` for the embedding tasks;
 3. runs locust headless, in this process, with --users concurrent users for --warmup seconds (not
-   counted: each gunicorn process builds its index of open postings and loads the model once), then
+   counted: each gunicorn process builds its index of open opportunities and loads the model once), then
    for --duration seconds: browsers read pages and the API, matchers pull recommendations, posters
    post requests and offers and look at their recommendations. Requests carry X-Forwarded-Proto:
    https, as the reverse proxy sets it;
@@ -73,7 +73,7 @@ def gunicorn_command(args):
 
 
 def prepare(args):
-    """Runs in a subprocess: the database, its postings, users and tokens. Prints JSON."""
+    """Runs in a subprocess: the database, its opportunities, users and tokens. Prints JSON."""
     import psycopg
 
     url = database_url(args)
@@ -102,10 +102,10 @@ def prepare(args):
     call_command("createcachetable", verbosity=0)
     call_command("collectstatic", "--noinput", verbosity=0)
     started = time.perf_counter()
-    if Opportunity.objects.count() < args.postings:
+    if Opportunity.objects.count() < args.opportunities:
         from bench_matches import fill
 
-        fill(args.postings - Opportunity.objects.count(), dim=384)
+        fill(args.opportunities - Opportunity.objects.count(), dim=384)
     fill_seconds = time.perf_counter() - started
     users = []
     organizations = list(Organization.objects.order_by("id")[: args.users])
@@ -182,7 +182,7 @@ def run_load(args, data):
     https = {"X-Forwarded-Proto": "https"}  # what the reverse proxy says
 
     class Browser(HttpUser):
-        """Someone reading the site and the API: pages, postings, search."""
+        """Someone reading the site and the API: pages, opportunities, search."""
 
         weight = 12
         wait_time = between(0.1, 0.5)
@@ -195,7 +195,7 @@ def run_load(args, data):
             self.client.get(f"/postings/?page={random.randint(1, min(pages, 50))}", name="/postings/?page")
 
         @task(3)
-        def posting_page(self):
+        def opportunity_page(self):
             self.client.get(f"/postings/{random.choice(ids)}/", name="/postings/{id}/")
 
         @task(1)
@@ -239,7 +239,7 @@ def run_load(args, data):
             )
 
     class Poster(Account):
-        """A focal point or an institute posting, then looking at its recommendations."""
+        """A focal point or an institute opportunity, then looking at its recommendations."""
 
         weight = 1
         wait_time = between(3, 6)

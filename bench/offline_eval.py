@@ -16,7 +16,6 @@ import argparse
 import datetime
 import hashlib
 import importlib.util
-import json
 import os
 import sys
 import time
@@ -26,18 +25,16 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "matchmaking.settings")
+import django  # noqa: E402
+
+django.setup()  # for the data files' vocabulary only: no database is used
+
+from matchmaking.recommendations.vocabulary import data_vocabulary  # noqa: E402
 from ml import embeddings  # noqa: E402
+from ml.features import DEFAULT_CONFIG, CandidatePool, FeatureConfig, Profile, analyse  # noqa: E402
 from ml.lexical import LexicalIndex  # noqa: E402
-from ml.ranking import (  # noqa: E402
-    DEFAULT_CONFIG,
-    WEIGHTS,
-    CandidatePool,
-    FeatureConfig,
-    Posting,
-    Weights,
-    analyse,
-    rank,
-)
+from ml.ranking import WEIGHTS, Weights, rank  # noqa: E402
 
 REFERENCE_TODAY = "2026-11-22"
 CACHE_DIR = "/tmp/chm_ml_embeddings"
@@ -51,27 +48,11 @@ def load_run_eval(data_dir: str):
     return module
 
 
-def load_synonyms(path: str | None) -> tuple[dict, dict]:
-    """Type and theme synonyms of a vocabularies.json, all languages together (as the service does)."""
-    if not path or not os.path.exists(path):
-        return {}, {}
-    with open(path, encoding="utf-8") as f:
-        vocabularies = json.load(f)
-
-    def flatten(terms):
-        return {
-            t["slug"]: sorted({s for words in (t.get("synonyms") or {}).values() for s in words})
-            for t in terms
-        }
-
-    return flatten(vocabularies.get("cooperation_types", [])), flatten(vocabularies.get("themes", []))
-
-
-def to_posting(row: dict, synonyms: tuple[dict, dict] = ({}, {})) -> Posting:
+def to_profile(row: dict, vocabulary) -> Profile:
     def day(value):
         return datetime.date.fromisoformat(value) if value else None
 
-    posting = Posting(
+    profile = Profile(
         id=row["key"],
         direction=row["direction"],
         title=row["title"],
@@ -83,7 +64,7 @@ def to_posting(row: dict, synonyms: tuple[dict, dict] = ({}, {})) -> Posting:
         starts_on=day(row.get("starts_on")),
         ends_on=day(row.get("ends_on")),
     )
-    return analyse(posting, *synonyms)
+    return analyse(profile, vocabulary)
 
 
 def cached_encode(texts: list[str]) -> np.ndarray:
@@ -113,17 +94,16 @@ class Bench:
         data_dir: str,
         today: str = REFERENCE_TODAY,
         distractors: bool = False,
-        vocabularies: str | None = None,
     ):
         self.run_eval = load_run_eval(data_dir)
         orgs, offers, requests, qrels = self.run_eval.load_data(data_dir)
         self.today = today
-        synonyms = load_synonyms(vocabularies)
+        self.vocabulary = data_vocabulary()
         self.distractors = distractors
         self.rows = {p["key"]: p for p in offers + requests}
         self.country = {o["key"]: o["country"] for o in orgs}
-        self.offers = [to_posting(p, synonyms) for p in offers]
-        self.requests = [to_posting(p, synonyms) for p in requests]
+        self.offers = [to_profile(p, self.vocabulary) for p in offers]
+        self.requests = [to_profile(p, self.vocabulary) for p in requests]
         self.forward: dict[str, dict[str, str]] = {}
         self.reverse: dict[str, dict[str, str]] = {}
         for (rk, ok), g in qrels.items():
@@ -132,22 +112,26 @@ class Bench:
         self.qrels = qrels
         self.everything = everything = self.offers + self.requests
         self.vectors = dict(zip([p.id for p in everything], self.encode(everything), strict=True))
-        self.lexical = LexicalIndex().fit([p.id for p in everything], [self.text(p) for p in everything])
+        self.lexical = LexicalIndex(self.vocabulary).fit(
+            [p.id for p in everything], [self.text(p) for p in everything]
+        )
         self._pools: dict = {}
 
     @staticmethod
-    def text(p: Posting) -> str:
+    def text(p: Profile) -> str:
         return f"{p.title}. {p.description}"
 
-    def encode(self, postings: list[Posting]) -> np.ndarray:
-        return cached_encode([embeddings.posting_text(p.title, p.description) for p in postings])
+    def encode(self, profiles: list[Profile]) -> np.ndarray:
+        return cached_encode(
+            [embeddings.opportunity_text(p.title, p.description, self.vocabulary) for p in profiles]
+        )
 
     def expired(self, key: str) -> bool:
         end = self.rows[key].get("ends_on")
         return bool(end and end < self.today)
 
-    def allowed(self, query: Posting, cand: Posting) -> bool:
-        if self.distractors:  # stress test: every other posting competes, X pairs count as 0
+    def allowed(self, query: Profile, cand: Profile) -> bool:
+        if self.distractors:  # stress test: every other opportunity competes, X pairs count as 0
             return cand.id != query.id
         pair = (query.id, cand.id) if query.direction == "request" else (cand.id, query.id)
         return (
@@ -157,10 +141,13 @@ class Bench:
         )
 
     def pool(self, config: FeatureConfig = DEFAULT_CONFIG) -> CandidatePool:
-        """Every posting in one pool, as the service keeps them; masks select the candidates."""
+        """Every opportunity in one pool, as the service keeps them; masks select the candidates."""
         if config not in self._pools:
             self._pools[config] = CandidatePool(
-                self.everything, np.stack([self.vectors[p.id] for p in self.everything]), config=config
+                self.everything,
+                np.stack([self.vectors[p.id] for p in self.everything]),
+                self.vocabulary,
+                config=config,
             )
         return self._pools[config]
 
@@ -232,8 +219,8 @@ def speed(n: int, repeats: int = 20) -> None:
     rng = np.random.default_rng(0)
     types = ["hosting", "training", "funding", "technical_advice", "research", "other"]
     themes = ["taxonomy", "marine_coastal", "forest", "information_systems", "island"]
-    postings = [
-        Posting(
+    profiles = [
+        Profile(
             id=i,
             direction="offer",
             title=f"offer {i}",
@@ -250,9 +237,9 @@ def speed(n: int, repeats: int = 20) -> None:
     ]
     matrix = embeddings.normalize(rng.standard_normal((n, 384)).astype(np.float32))
     t0 = time.perf_counter()
-    pool = CandidatePool(postings, matrix)
+    pool = CandidatePool(profiles, matrix, data_vocabulary())
     build = time.perf_counter() - t0
-    query = Posting(
+    query = Profile(
         id="q",
         direction="request",
         title="q",
@@ -285,11 +272,6 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", default=default_data)
     ap.add_argument("--today", default=REFERENCE_TODAY)
-    ap.add_argument(
-        "--vocabularies",
-        default=os.path.join(os.path.dirname(here), "matchmaking", "data", "vocabularies.json"),
-        help="synonyms of types and themes fed to the text analysis, as the service does ('' for none)",
-    )
     ap.add_argument("--ablation", action="store_true", help="also score each part of the blend alone")
     ap.add_argument("--leave-one-out", action="store_true", help="the blend without each feature in turn")
     ap.add_argument("--per-query", action="store_true", help="print every query's top 5 and nDCG")
@@ -311,7 +293,7 @@ def main(argv=None) -> int:
         weights = replace(WEIGHTS, **{k: float(v) for k, v in pairs.items()})
 
     t0 = time.perf_counter()
-    bench = Bench(args.data, args.today, distractors=args.distractors, vocabularies=args.vocabularies)
+    bench = Bench(args.data, args.today, distractors=args.distractors)
     print(
         f"loaded {len(bench.offers)} offers, {len(bench.requests)} requests in {time.perf_counter() - t0:.1f}s; "
         f"weights: {weights.to_dict()}"

@@ -62,7 +62,7 @@ class MatchStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-# Matches in these states hold one unit of each posting's capacity.
+# Matches in these states hold one unit of each opportunity's capacity.
 CAPACITY_HOLDING_STATUSES = (MatchStatus.ACCEPTED, MatchStatus.IN_PROGRESS, MatchStatus.COMPLETED)
 # Matches in these states are still alive: a second one on the same pair is refused.
 ACTIVE_MATCH_STATUSES = (MatchStatus.PROPOSED, *CAPACITY_HOLDING_STATUSES)
@@ -85,5 +85,5 @@ class NotificationKind(models.TextChoices):
     MATCH_COMPLETED = "match_completed", _("Match completed")
     MATCH_CANCELLED = "match_cancelled", _("Match cancelled")
     SUGGESTIONS = "suggestions", _("New postings that fit yours")
-    POSTING_EXPIRING = "posting_expiring", _("Your posting ends soon")
-    POSTING_CLOSED = "posting_closed", _("Your posting ended and was closed")
+    OPPORTUNITY_EXPIRING = "posting_expiring", _("Your posting ends soon")
+    OPPORTUNITY_CLOSED = "posting_closed", _("Your posting ended and was closed")

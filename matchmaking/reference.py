@@ -4,11 +4,9 @@ already right. Used by a data migration (with historical models) and by `manage.
 
 import datetime
 import json
-from pathlib import Path
+from importlib import resources
 
 from django.apps import apps as global_apps
-
-DATA_DIR = Path(__file__).resolve().parent / "data"
 
 UN_REGIONS = {
     "AFR": "African States",
@@ -27,9 +25,14 @@ ELIGIBILITY_GROUPS = {
 LIST_DATES = {"ldc": "2024-12-13", "eu": "2013-07-01"}
 
 
+def data_file(*path):
+    """A file of matchmaking/data/ (a Traversable: `.read_text()`, `.open()`)."""
+    return resources.files("matchmaking").joinpath("data", *path)
+
+
 def read(name):
-    with open(DATA_DIR / name, encoding="utf-8") as f:
-        return json.load(f)
+    """The JSON data file `name` of matchmaking/data/."""
+    return json.loads(data_file(name).read_text(encoding="utf-8"))
 
 
 def load_reference(apps=global_apps):

@@ -1,29 +1,58 @@
-"""Settings, driven by environment variables with safe development defaults (see .env.example)."""
+"""Settings, driven by environment variables with safe development defaults (see .env.example).
+
+A `.env` file at the top of the checkout (or the file DJANGO_ENV_FILE names) is read first, if there is
+one; variables already set in the environment win over it. A value that does not parse (a boolean that is not 1/0, true/false, yes/no
+or on/off; an integer that is not one) stops start-up with a message naming the variable.
+"""
 
 import json
-import os
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from environs import Env, EnvValidationError
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+env = Env()
+env.read_env(env.str("DJANGO_ENV_FILE", "") or str(BASE_DIR / ".env"), recurse=False)
+
+
+def _parsed(kind, name, default):
+    """The variable parsed by environs as `kind`; `default` when it is unset or empty."""
+    if not env.str(name, "").strip():
+        return default
+    try:
+        return getattr(env, kind)(name)
+    except EnvValidationError as error:
+        raise ImproperlyConfigured(f"{name}={env.str(name)!r} is not a valid {kind}: {error}") from error
+
 
 def env_str(name, default=""):
-    return os.environ.get(name, default)
+    return env.str(name, default)
 
 
 def env_bool(name, default=False):
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in ("1", "true", "yes", "on")
+    """1/0, true/false, yes/no, on/off (any case); anything else stops start-up."""
+    return _parsed("bool", name, default)
 
 
 def env_int(name, default):
-    value = os.environ.get(name)
-    return default if value in (None, "") else int(value)
+    return _parsed("int", name, default)
+
+
+def env_float(name, default):
+    return _parsed("float", name, default)
+
+
+def env_json(name, default):
+    value = env_str(name).strip()
+    if not value:
+        return default
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as error:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {error}") from error
 
 
 def env_list(name, default=""):
@@ -149,7 +178,7 @@ DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "chm-matchmaking@local
 EMBEDDING_MODEL_PATH = env_str("EMBEDDING_MODEL_PATH")
 # Overrides of the ranking weights, as JSON ({"semantic": 1, "lexical": 0, ...}); empty: the
 # learned weights if any, else the hand-set ones.
-MATCHING_WEIGHTS = json.loads(env_str("MATCHING_WEIGHTS") or "{}")
+MATCHING_WEIGHTS = env_json("MATCHING_WEIGHTS", {})
 
 TASKS = {
     "default": {
@@ -168,11 +197,11 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
-    # Rates per client (an IP address for anonymous clients, else the user); see api/throttles.py.
+    # Rates per client (an IP address for anonymous clients, else the user); see matchmaking/throttles.py.
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
-        "api.throttles.StaffExemptUserRateThrottle",
-        "api.throttles.WriteRateThrottle",
+        "matchmaking.throttles.StaffExemptUserRateThrottle",
+        "matchmaking.throttles.WriteRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("DJANGO_THROTTLE_ANON", "600/min"),
@@ -210,14 +239,14 @@ LOGGING = {
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Either side's editors may change an outcome for this many days after it was recorded.
 OUTCOME_EDIT_DAYS = env_int("OUTCOME_EDIT_DAYS", 30)
-# `send_match_alerts`: a new posting is suggested when it scores at least this for an open posting,
-# and was published within the window (days); editors are reminded this many days before a posting ends.
-MATCH_ALERT_THRESHOLD = float(env_str("MATCH_ALERT_THRESHOLD", "0.45"))
+# `send_match_alerts`: a new opportunity is suggested when it scores at least this for an open opportunity,
+# and was published within the window (days); editors are reminded this many days before an opportunity ends.
+MATCH_ALERT_THRESHOLD = env_float("MATCH_ALERT_THRESHOLD", 0.45)
 MATCH_ALERT_WINDOW_DAYS = env_int("MATCH_ALERT_WINDOW_DAYS", 7)
 EXPIRY_REMINDER_DAYS = env_int("EXPIRY_REMINDER_DAYS", 14)
 # `train_ranker` learns weights only from at least this many answered matches.
 RANKER_MIN_LABELS = env_int("RANKER_MIN_LABELS", 50)
-# Matches and postings both have a `status`: name their enums in the OpenAPI schema.
+# Matches and opportunities both have a `status`: name their enums in the OpenAPI schema.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {
         "MatchStatusEnum": "matchmaking.choices.MatchStatus",
@@ -247,7 +276,7 @@ CONTENT_SECURITY_POLICY = env_str("DJANGO_CONTENT_SECURITY_POLICY") or (
     "form-action 'self'; frame-ancestors 'none'"
 )
 
-# Request bodies: the largest posting is ~25 kB of JSON; the reverse proxy caps bodies too.
+# Request bodies: the largest opportunity is ~25 kB of JSON; the reverse proxy caps bodies too.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", 1_048_576)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DJANGO_DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
 
@@ -262,8 +291,8 @@ CACHES = {
 
 # While the database is unreachable, requests get 503 with this Retry-After (seconds).
 DATABASE_RETRY_AFTER = env_int("DATABASE_RETRY_AFTER", 5)
-# Postings whose embedding failed are retried by `manage.py embed_opportunities` (and the daily
-# `send_match_alerts`) up to this many times; postings still pending after EMBEDDING_STALE_MINUTES
+# Opportunities whose embedding failed are retried by `manage.py embed_opportunities` (and the daily
+# `send_match_alerts`) up to this many times; opportunities still pending after EMBEDDING_STALE_MINUTES
 # (a lost task) are retried too.
 EMBEDDING_MAX_ATTEMPTS = env_int("EMBEDDING_MAX_ATTEMPTS", 5)
 EMBEDDING_STALE_MINUTES = env_int("EMBEDDING_STALE_MINUTES", 15)

@@ -8,7 +8,7 @@ urlpatterns = [
 ]
 
 # JSON errors under /api/, the usual pages elsewhere.
-handler400 = "api.errors.bad_request"
-handler403 = "api.errors.permission_denied"
-handler404 = "api.errors.page_not_found"
-handler500 = "api.errors.server_error"
+handler400 = "matchmaking.views.errors.bad_request"
+handler403 = "matchmaking.views.errors.permission_denied"
+handler404 = "matchmaking.views.errors.page_not_found"
+handler500 = "matchmaking.views.errors.server_error"

@@ -2,8 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django.views.i18n import set_language
 
-from matchmaking import dashboard
-from matchmaking.views import accounts, matches, moderation, organizations, postings
+from matchmaking.views import accounts, dashboard, matches, moderation, opportunities, organizations
 
 app_name = "web"
 
@@ -43,15 +42,15 @@ auth = [
 
 urlpatterns = [
     *auth,
-    path("", postings.home, name="home"),
-    path("search/", postings.search, name="search"),
-    path("postings/", postings.browse, name="browse"),
-    path("postings/new/", postings.posting_create, name="posting_create"),
-    path("postings/<int:pk>/", postings.posting_detail, name="posting"),
-    path("postings/<int:pk>/edit/", postings.posting_edit, name="posting_edit"),
-    path("postings/<int:pk>/publish/", postings.posting_publish, name="posting_publish"),
-    path("postings/<int:pk>/close/", postings.posting_close, name="posting_close"),
-    path("postings/<int:pk>/interest/", postings.express_interest, name="express_interest"),
+    path("", opportunities.home, name="home"),
+    path("search/", opportunities.search, name="search"),
+    path("postings/", opportunities.browse, name="browse"),
+    path("postings/new/", opportunities.opportunity_create, name="opportunity_create"),
+    path("postings/<int:pk>/", opportunities.opportunity_detail, name="opportunity"),
+    path("postings/<int:pk>/edit/", opportunities.opportunity_edit, name="opportunity_edit"),
+    path("postings/<int:pk>/publish/", opportunities.opportunity_publish, name="opportunity_publish"),
+    path("postings/<int:pk>/close/", opportunities.opportunity_close, name="opportunity_close"),
+    path("postings/<int:pk>/interest/", opportunities.express_interest, name="express_interest"),
     path("matches/<int:pk>/", matches.match_detail, name="match"),
     path("matches/<int:pk>/complete/", matches.match_complete, name="match_complete"),
     path("matches/<int:pk>/<slug:action>/", matches.match_action, name="match_action"),

@@ -7,13 +7,14 @@ the first ``encode``.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import threading
 
 import numpy as np
 
-from ml.crosslingual import to_english
+from ml.vocabulary import Vocabulary
 
 
 def default_model_path() -> str:
@@ -90,8 +91,6 @@ class SentenceEmbedder:
 
 
 def _read_dim(model_path: str) -> int | None:
-    import json
-
     try:
         with open(os.path.join(model_path, "config.json"), encoding="utf-8") as f:
             return int(json.load(f)["hidden_size"])
@@ -124,23 +123,15 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def posting_text(title: str, description: str) -> str:
-    """The text embedded for a posting: the title as a first sentence, then the description.
+def opportunity_text(title: str, description: str, vocabulary: Vocabulary) -> str:
+    """The text embedded for an opportunity: the title as a first sentence, then the description.
 
-    French and Spanish postings are embedded through their English gloss, because the model
+    French and Spanish texts are embedded through their English gloss, because the model
     only knows English (measured in bench/offline_eval.py: the gloss alone beats the original
     text and the average of both).
     """
     title = (title or "").strip()
     description = (description or "").strip()
     text = f"{title}. {description}" if title and description else title or description
-    english, _ = to_english(text)
+    english, _ = vocabulary.to_english(text)
     return english
-
-
-def embed_postings(
-    embedder: SentenceEmbedder, titles: list[str], descriptions: list[str], batch_size: int = 32
-) -> np.ndarray:
-    """Vectors of postings, one row per posting, in order."""
-    texts = [posting_text(t, d) for t, d in zip(titles, descriptions, strict=True)]
-    return embedder.encode(texts, batch_size=batch_size)

@@ -1,8 +1,9 @@
-"""TF-IDF similarity between a query posting and the fitted postings.
+"""TF-IDF similarity between a query opportunity and the fitted opportunities.
 
-The index is fitted once over the open postings' texts and kept; queries (fitted or unseen)
+The index is fitted once over the open opportunities' texts and kept; queries (fitted or unseen)
 are only transformed. Texts go through ``lexical_text`` first: French and Spanish texts are
-glossed to English and accents are folded, so "hébergement", "alojamiento" and "hosting" meet.
+glossed to English (through the vocabulary's glossaries) and accents are folded, so "hébergement",
+"alojamiento" and "hosting" meet.
 
 Two views are averaged (measured in bench/offline_eval.py, lexical alone on the dev set,
 mean nDCG@10 of both directions: words 0.87, stemmed words 0.89, characters 0.93, both 0.93):
@@ -15,14 +16,15 @@ mean nDCG@10 of both directions: words 0.87, stemmed words 0.89, characters 0.93
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-from ml.crosslingual import fold, to_english
+from ml.crosslingual import fold
+from ml.vocabulary import Vocabulary
 
+_CONTENT_CACHE_SIZE = 20_000
 _STOP_WORDS = frozenset(fold(w) for w in ENGLISH_STOP_WORDS)
 _TOKEN = re.compile(r"\b\w\w+\b")
 _SUFFIXES = (
@@ -39,9 +41,9 @@ _SUFFIXES = (
 )
 
 
-def lexical_text(text: str) -> str:
+def lexical_text(text: str, vocabulary: Vocabulary) -> str:
     """The text as TF-IDF sees it: English (glossed when French or Spanish), folded."""
-    english, _ = to_english(text or "")
+    english, _ = vocabulary.to_english(text or "")
     return fold(english)
 
 
@@ -53,27 +55,22 @@ def stem(word: str) -> str:
     return word
 
 
-def word_terms(text: str) -> list[str]:
-    """Stemmed content words and their bigrams."""
-    tokens = [stem(t) for t in _TOKEN.findall(lexical_text(text)) if t not in _STOP_WORDS]
-    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
-
-
 class LexicalIndex:
     """TF-IDF over a fixed set of documents: words and character n-grams, averaged.
 
     The character view costs about ten times the memory and time of the word view (measured:
-    20,000 postings, 190 MB and 70 ms a query against 20 MB and 10 ms), so above
+    20,000 opportunities, 190 MB and 70 ms a query against 20 MB and 10 ms), so above
     ``char_max_docs`` documents the index uses words only.
     """
 
-    def __init__(self, char_weight: float = 0.5, char_max_docs: int = 20_000):
+    def __init__(self, vocabulary: Vocabulary, char_weight: float = 0.5, char_max_docs: int = 20_000):
+        self.vocabulary = vocabulary
         self.char_weight = char_weight
         self.char_max_docs = char_max_docs
-        self.vectorizer = TfidfVectorizer(analyzer=word_terms, sublinear_tf=True, norm="l2")
+        self.vectorizer = TfidfVectorizer(analyzer=self.word_terms, sublinear_tf=True, norm="l2")
         self.char_vectorizer = (
             TfidfVectorizer(
-                preprocessor=lexical_text,
+                preprocessor=self.lexical_text,
                 analyzer="char_wb",
                 ngram_range=(3, 5),
                 sublinear_tf=True,
@@ -91,6 +88,15 @@ class LexicalIndex:
         self.fitted_size = 0
         self.drift = 0
         self.fit_count = 0
+        self._content_cache: dict[str, tuple[tuple[str, str], ...]] = {}
+
+    def lexical_text(self, text: str) -> str:
+        return lexical_text(text, self.vocabulary)
+
+    def word_terms(self, text: str) -> list[str]:
+        """Stemmed content words and their bigrams."""
+        tokens = [stem(t) for t in _TOKEN.findall(self.lexical_text(text)) if t not in _STOP_WORDS]
+        return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
 
     @property
     def fitted(self) -> bool:
@@ -200,22 +206,28 @@ class LexicalIndex:
         """Up to k content words of both texts, rarest first, as written in ``text_b``."""
         if self.matrix is None:
             return []
-        words_a = {stemmed for stemmed, _ in _content_words(text_a)}
+        words_a = {stemmed for stemmed, _ in self._content_words(text_a)}
         surface: dict[str, str] = {}
-        for stemmed, word in _content_words(text_b):
+        for stemmed, word in self._content_words(text_b):
             if stemmed in words_a:
                 surface.setdefault(stemmed, word)
-        vocabulary, idf = self.vectorizer.vocabulary_, self.vectorizer.idf_
-        ranked = sorted(surface, key=lambda s: (-idf[vocabulary[s]] if s in vocabulary else 0.0, s))
-        return [surface[s] for s in ranked if s in vocabulary][:k]
+        terms, idf = self.vectorizer.vocabulary_, self.vectorizer.idf_
+        ranked = sorted(surface, key=lambda s: (-idf[terms[s]] if s in terms else 0.0, s))
+        return [surface[s] for s in ranked if s in terms][:k]
 
-
-@lru_cache(maxsize=20_000)
-def _content_words(text: str) -> tuple[tuple[str, str], ...]:
-    """(stem, word) of the content words of a text, in order; cached, as candidates recur."""
-    return tuple(
-        (stem(t), t) for t in _TOKEN.findall(lexical_text(text)) if t not in _STOP_WORDS and not t.isdigit()
-    )
+    def _content_words(self, text: str) -> tuple[tuple[str, str], ...]:
+        """(stem, word) of the content words of a text, in order; cached, as candidates recur."""
+        found = self._content_cache.get(text)
+        if found is None:
+            found = tuple(
+                (stem(t), t)
+                for t in _TOKEN.findall(self.lexical_text(text))
+                if t not in _STOP_WORDS and not t.isdigit()
+            )
+            if len(self._content_cache) >= _CONTENT_CACHE_SIZE:
+                self._content_cache.clear()
+            self._content_cache[text] = found
+        return found
 
 
 def _cosines(matrix, query) -> np.ndarray:

@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from matchmaking.choices import MemberRole
 from matchmaking.models import Membership, Organization
+from matchmaking.services.opportunities import create_opportunity
 
 PASSWORD = "a-long-test-password"
 
@@ -61,6 +62,12 @@ def staff(db):
 
 
 @pytest.fixture
+def superuser(db):
+    """A member of the secretariat who may use the admin site."""
+    return make_user("admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
 def api():
     """An API client; call `api.force_authenticate(user)` to act as someone."""
     return APIClient()
@@ -102,7 +109,7 @@ class FakeEmbedder:
 @pytest.fixture
 def fake_embedder(monkeypatch):
     embedder = FakeEmbedder()
-    monkeypatch.setattr("matchmaking.services.get_embedder", lambda: embedder)
+    monkeypatch.setattr("matchmaking.recommendations.embedding.embedder", lambda: embedder)
     return embedder
 
 
@@ -119,12 +126,10 @@ def client_for(request):
     return make
 
 
-def make_posting(organization, direction, title, **data):
-    """A posting made through the service, as the API makes them; M2M fields by key."""
-    from matchmaking import services
-
+def make_opportunity(organization, direction, title, **data):
+    """An opportunity made through the service, as the API makes them; M2M fields by key."""
     data.setdefault("description", f"{title}. Details of the cooperation.")
-    return services.create_opportunity(
+    return create_opportunity(
         user=None, data={"direction": direction, "title": title, "organization": organization, **data}
     )
 
@@ -132,7 +137,7 @@ def make_posting(organization, direction, title, **data):
 @pytest.fixture
 def party_request(party):
     """An open request of the Party: its CHM website needs a host."""
-    return make_posting(
+    return make_opportunity(
         party,
         "request",
         "Our national CHM website needs a reliable host",
@@ -145,7 +150,7 @@ def party_request(party):
 @pytest.fixture
 def institute_offer(institute):
     """An open offer of the institute: hosting for developing countries, in French and English."""
-    return make_posting(
+    return make_opportunity(
         institute,
         "offer",
         "Hosting of national clearing-house mechanism websites",
@@ -159,7 +164,7 @@ def institute_offer(institute):
 @pytest.fixture
 def party_draft(party):
     """A draft request of the Party: seen by its members and staff only."""
-    return make_posting(
+    return make_opportunity(
         party, "request", "Training of two webmasters", status="draft", cooperation_type_id="training"
     )
 
@@ -199,3 +204,11 @@ def transactional_reference_data(restore_reference_data, transactional_db):
 
     if not Country.objects.exists():
         load_reference()
+
+
+@pytest.fixture(scope="session")
+def vocabulary():
+    """The vocabularies of the data files, as ml/ gets them (no database needed)."""
+    from matchmaking.recommendations.vocabulary import data_vocabulary
+
+    return data_vocabulary()

@@ -6,10 +6,11 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from matchmaking import services
 from matchmaking.choices import MatchStatus
 from matchmaking.models import Match, Objective, Opportunity, Organization, Outcome
-from tests.conftest import make_posting
+from matchmaking.services.matches import accept_match, decline_match, express_interest, start_match
+from matchmaking.services.outcomes import complete_match
+from tests.conftest import make_opportunity
 
 pytestmark = pytest.mark.django_db
 
@@ -29,19 +30,19 @@ def step_url(match, action):
 
 @pytest.fixture
 def proposed(party_editor, party_request, institute_offer):
-    return services.express_interest(
+    return express_interest(
         user=party_editor, request=party_request, offer=institute_offer, message="We need a host."
     )
 
 
 @pytest.fixture
 def accepted(proposed, institute_editor):
-    return services.accept_match(proposed, user=institute_editor, note="Welcome aboard.")
+    return accept_match(proposed, user=institute_editor, note="Welcome aboard.")
 
 
 @pytest.fixture
 def in_progress(accepted, party_editor):
-    return services.start_match(accepted, user=party_editor)
+    return start_match(accepted, user=party_editor)
 
 
 # --------------------------------------------------------------------------- expressing interest
@@ -104,8 +105,8 @@ def test_interest_twice_in_the_same_pair_is_a_409(client_for, proposed):
     assert client_for("party_editor").post(URL, data, format="json").status_code == 409
 
 
-def test_interest_in_a_hidden_draft_looks_like_a_missing_posting(client_for, party_request, institute):
-    draft = make_posting(institute, "offer", "Not yet", status="draft")
+def test_interest_in_a_hidden_draft_looks_like_a_missing_opportunity(client_for, party_request, institute):
+    draft = make_opportunity(institute, "offer", "Not yet", status="draft")
     client = client_for("party_editor")
     hidden = client.post(URL, {"request": party_request.pk, "offer": draft.pk}, format="json")
     missing = client.post(URL, {"request": party_request.pk, "offer": draft.pk + 1000}, format="json")
@@ -138,10 +139,10 @@ def test_the_list_holds_the_matches_of_the_users_organizations(
 ):
     museum = Organization.objects.create(name="Museum", kind="institute", country_id="NL")
     chile = Organization.objects.create(name="Ministerio", kind="party", country_id="CL")
-    others = services.express_interest(
+    others = express_interest(
         user=staff,
-        request=make_posting(chile, "request", "Training"),
-        offer=make_posting(museum, "offer", "Training"),
+        request=make_opportunity(chile, "request", "Training"),
+        offer=make_opportunity(museum, "offer", "Training"),
         initiated_by=chile,
     )
     response = client_for(who).get(URL)
@@ -174,15 +175,15 @@ def test_the_list_makes_a_fixed_number_of_queries(
     client_for, party, party_editor, institute, institute_editor, django_assert_max_num_queries
 ):
     for n in range(8):
-        offer = make_posting(
+        offer = make_opportunity(
             institute, "offer", f"Offer {n}", hide_contact=True, contact_email="a@example.org"
         )
-        request = make_posting(party, "request", f"Request {n}")
-        match = services.express_interest(user=party_editor, request=request, offer=offer)
-        services.accept_match(match, user=institute_editor)
-        services.start_match(match, user=party_editor)
+        request = make_opportunity(party, "request", f"Request {n}")
+        match = express_interest(user=party_editor, request=request, offer=offer)
+        accept_match(match, user=institute_editor)
+        start_match(match, user=party_editor)
         if n % 2:
-            services.complete_match(match, user=party_editor, outcome={"summary": f"Done {n}."})
+            complete_match(match, user=party_editor, outcome={"summary": f"Done {n}."})
     client = client_for("party_editor")
     with django_assert_max_num_queries(12):
         response = client.get(URL)
@@ -298,12 +299,14 @@ def test_a_bad_outcome_is_a_400(client_for, in_progress, data, field):
 @pytest.fixture
 def several(party, party_editor, institute, institute_editor, proposed):
     """The proposed match, one declined with another offer, and one of a third organization."""
-    other_offer = make_posting(institute, "offer", "Training of webmasters", cooperation_type_id="training")
-    declined = services.express_interest(user=party_editor, request=proposed.request, offer=other_offer)
-    services.decline_match(declined, user=institute_editor)
+    other_offer = make_opportunity(
+        institute, "offer", "Training of webmasters", cooperation_type_id="training"
+    )
+    declined = express_interest(user=party_editor, request=proposed.request, offer=other_offer)
+    decline_match(declined, user=institute_editor)
     museum = Organization.objects.create(name="Museum", kind="institute", country_id="NL")
-    museum_offer = make_posting(museum, "offer", "Mirror sites")
-    third = services.express_interest(user=party_editor, request=proposed.request, offer=museum_offer)
+    museum_offer = make_opportunity(museum, "offer", "Mirror sites")
+    third = express_interest(user=party_editor, request=proposed.request, offer=museum_offer)
     return {"proposed": proposed, "declined": declined, "third": third, "museum": museum}
 
 
@@ -325,7 +328,7 @@ def test_filter_by_organization(client_for, several):
     assert found(client_for("party_editor"), organization=several["museum"].pk) == {several["third"].pk}
 
 
-def test_filter_by_posting(client_for, several):
+def test_filter_by_opportunity(client_for, several):
     client = client_for("party_editor")
     assert found(client, posting=several["declined"].offer_id) == {several["declined"].pk}
     assert len(found(client, posting=several["proposed"].request_id)) == 3
@@ -382,13 +385,13 @@ def test_hidden_contacts_do_not_leak_through_the_api_before_acceptance(
         for response in api_views_of_the_offer(client_for(who), proposed, party_request):
             assert response.status_code in (200, 401, 404)
             assert not leaks(response), (who, response.request["PATH_INFO"])
-    services.accept_match(proposed, user=institute_editor)
+    accept_match(proposed, user=institute_editor)
     for who in ("party_editor", "party_viewer"):
         client = client_for(who)
         match = client.get(f"{URL}{proposed.pk}/").json()
         assert match["offer"]["contact_email"] == "ann@naturalsciences.example"
-        posting = client.get(f"/api/v1/opportunities/{proposed.offer_id}/").json()
-        assert posting["contact_name"] == "Ann Peeters"
+        opportunity = client.get(f"/api/v1/opportunities/{proposed.offer_id}/").json()
+        assert opportunity["contact_name"] == "Ann Peeters"
     for response in api_views_of_the_offer(client_for("outsider"), proposed, party_request):
         assert not leaks(response)
 
@@ -406,7 +409,7 @@ def test_hidden_contacts_do_not_leak_through_the_pages_before_acceptance(
         response = client.get(page)
         assert response.status_code == 200, page
         assert not leaks(response), page
-    services.accept_match(proposed, user=institute_editor)
+    accept_match(proposed, user=institute_editor)
     assert leaks(client.get(f"/matches/{proposed.pk}/"))
     assert leaks(client.get(f"/postings/{proposed.offer_id}/"))
 
@@ -418,7 +421,7 @@ def test_hidden_contacts_do_not_leak_through_the_pages_before_acceptance(
 def outcome(in_progress, party_editor, party_request, institute_offer):
     party_request.objectives.set(Objective.objects.filter(code="3.1"))
     institute_offer.objectives.set(Objective.objects.filter(code="GBF-TARGET-20"))
-    return services.complete_match(
+    return complete_match(
         in_progress,
         user=party_editor,
         outcome={

@@ -1,4 +1,4 @@
-"""The matches of a posting: its shape, its hard filters, its limit, and who may ask."""
+"""The matches of an opportunity: its shape, its hard filters, its limit, and who may ask."""
 
 import datetime
 
@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from matchmaking.models import Organization
-from tests.conftest import make_posting
+from tests.conftest import make_opportunity
 
 pytestmark = pytest.mark.django_db
 
@@ -20,13 +20,13 @@ def no_real_model(fake_embedder):
     """Ranking may embed; the real model is never loaded here."""
 
 
-def matches_url(posting, **params):
+def matches_url(opportunity, **params):
     query = "".join(f"&{key}={value}" for key, value in params.items()).replace("&", "?", 1)
-    return f"/api/v1/opportunities/{posting.pk}/matches/{query}"
+    return f"/api/v1/opportunities/{opportunity.pk}/matches/{query}"
 
 
-def matched_ids(client, posting, **params):
-    response = client.get(matches_url(posting, **params))
+def matched_ids(client, opportunity, **params):
+    response = client.get(matches_url(opportunity, **params))
     assert response.status_code == 200, response.json()
     return [row["opportunity"]["id"] for row in response.json()["results"]]
 
@@ -51,25 +51,25 @@ def test_never_recommends_what_the_contract_forbids(
     client_for, party, institute, party_request, institute_offer
 ):
     elsewhere = Organization.objects.create(name="Museum", kind="institute", country_id="NL")
-    make_posting(institute, "offer", "Closed", status="closed")
-    make_posting(institute, "offer", "Draft", status="draft")
-    make_posting(institute, "offer", "Expired", ends_on=YESTERDAY)
-    make_posting(institute, "offer", "Past its deadline", application_deadline=YESTERDAY)
-    make_posting(institute, "offer", "For the EU only", eligible_groups=["eu"])
-    make_posting(institute, "offer", "For Chile only", eligible_countries=["CL"])
-    make_posting(party, "offer", "Offered by the Party itself")
-    make_posting(elsewhere, "request", "Another request")
+    make_opportunity(institute, "offer", "Closed", status="closed")
+    make_opportunity(institute, "offer", "Draft", status="draft")
+    make_opportunity(institute, "offer", "Expired", ends_on=YESTERDAY)
+    make_opportunity(institute, "offer", "Past its deadline", application_deadline=YESTERDAY)
+    make_opportunity(institute, "offer", "For the EU only", eligible_groups=["eu"])
+    make_opportunity(institute, "offer", "For Chile only", eligible_countries=["CL"])
+    make_opportunity(party, "offer", "Offered by the Party itself")
+    make_opportunity(elsewhere, "request", "Another request")
     assert matched_ids(client_for("anonymous"), party_request) == [institute_offer.pk]
 
 
 def test_an_offer_is_never_matched_with_ineligible_requests(client_for, institute, party_request):
     chile = Organization.objects.create(name="Ministerio", kind="party", country_id="CL")
-    make_posting(chile, "request", "Chilean request")
-    offer = make_posting(institute, "offer", "For developing countries", eligible_groups=["developing"])
+    make_opportunity(chile, "request", "Chilean request")
+    offer = make_opportunity(institute, "offer", "For developing countries", eligible_groups=["developing"])
     assert matched_ids(client_for("anonymous"), offer) == [party_request.pk]
 
 
-def test_matches_reflect_a_posting_made_just_before(
+def test_matches_reflect_an_opportunity_made_just_before(
     client_for, party, party_request, institute, institute_editor
 ):
     client = client_for("institute_editor")
@@ -85,7 +85,7 @@ def test_matches_reflect_a_posting_made_just_before(
 
 def test_limit_defaults_to_ten_and_caps_the_results(client_for, institute, party_request):
     for n in range(12):
-        make_posting(institute, "offer", f"Offer {n}")
+        make_opportunity(institute, "offer", f"Offer {n}")
     client = client_for("anonymous")
     assert len(matched_ids(client, party_request)) == 10
     assert len(matched_ids(client, party_request, limit=3)) == 3
@@ -117,11 +117,11 @@ def test_matches_of_a_draft_follow_its_visibility(
 
 
 @pytest.mark.parametrize("who", ["party_editor", "institute_editor", "outsider", "staff", "anonymous"])
-def test_matches_of_a_public_posting_are_public(client_for, party_request, who):
+def test_matches_of_a_public_opportunity_are_public(client_for, party_request, who):
     assert client_for(who).get(matches_url(party_request)).status_code == 200
 
 
-def test_matches_of_a_missing_posting_are_a_404(client_for, db):
+def test_matches_of_a_missing_opportunity_are_a_404(client_for, db):
     assert client_for("anonymous").get("/api/v1/opportunities/999999/matches/").status_code == 404
 
 
@@ -129,7 +129,7 @@ def test_matches_make_a_fixed_number_of_queries(
     client_for, institute, party_request, django_assert_max_num_queries
 ):
     for n in range(10):
-        offer = make_posting(institute, "offer", f"Offer {n}", themes=["taxonomy"], languages=["en"])
+        offer = make_opportunity(institute, "offer", f"Offer {n}", themes=["taxonomy"], languages=["en"])
         offer.objectives.set(offer.objectives.model.objects.filter(code__in=["1.1", "3.1"]))
     client = client_for("party_editor")
     matched_ids(client, party_request)  # the first call after a change may rebuild the ranking's index

@@ -1,10 +1,10 @@
-"""The postings endpoint: create, read, update, close; its validation; who may and who may not."""
+"""The opportunities endpoint: create, read, update, close; its validation; who may and who may not."""
 
 import pytest
 
 from matchmaking.models import Opportunity, Theme
 from matchmaking.models.opportunities import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
-from tests.conftest import make_posting
+from tests.conftest import make_opportunity
 
 pytestmark = pytest.mark.django_db
 
@@ -13,8 +13,8 @@ URL = "/api/v1/opportunities/"
 EVERYONE = ["party_editor", "institute_editor", "party_viewer", "outsider", "staff", "anonymous"]
 
 
-def detail(posting, action=""):
-    return f"{URL}{posting.pk}/{action + '/' if action else ''}"
+def detail(opportunity, action=""):
+    return f"{URL}{opportunity.pk}/{action + '/' if action else ''}"
 
 
 def offer_data(org, **changes):
@@ -44,9 +44,9 @@ def test_editor_posts_an_offer_with_every_field(client_for, institute, institute
     response = client_for("institute_editor").post(URL, offer_data(institute), format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
-    posting = Opportunity.objects.get(pk=body["id"])
-    assert posting.created_by == institute_editor
-    assert body["status"] == "open" and posting.published_at is not None
+    opportunity = Opportunity.objects.get(pk=body["id"])
+    assert opportunity.created_by == institute_editor
+    assert body["status"] == "open" and opportunity.published_at is not None
     assert body["organization"] == institute.pk
     assert body["organization_name"] == institute.name
     assert body["cooperation_type"] == "training"
@@ -56,7 +56,7 @@ def test_editor_posts_an_offer_with_every_field(client_for, institute, institute
     assert set(body["eligible_groups"]) == {"developing", "APAC"}
     assert body["eligible_countries"] == ["CL"]
     assert (body["starts_on"], body["ends_on"], body["capacity"]) == ("2027-03-01", "2027-03-14", 2)
-    assert set(posting.themes.values_list("slug", flat=True)) == {"information_systems", "taxonomy"}
+    assert set(opportunity.themes.values_list("slug", flat=True)) == {"information_systems", "taxonomy"}
 
 
 def test_only_the_required_fields_give_the_defaults(client_for, party, party_editor):
@@ -83,7 +83,7 @@ def test_request_with_empty_eligibility_is_accepted(client_for, party, party_edi
     assert client_for("party_editor").post(URL, data, format="json").status_code == 201
 
 
-def test_posting_may_start_as_a_draft(client_for, party, party_editor):
+def test_opportunity_may_start_as_a_draft(client_for, party, party_editor):
     data = offer_data(party, direction="request", eligible_groups=[], eligible_countries=[], status="draft")
     response = client_for("party_editor").post(URL, data, format="json")
     assert response.status_code == 201
@@ -187,7 +187,7 @@ def test_who_may_post_for_the_party(client_for, party, party_editor, who, status
 
 
 @pytest.mark.parametrize("who", EVERYONE)
-def test_open_and_closed_postings_are_public(client_for, party_request, institute_offer, who):
+def test_open_and_closed_opportunities_are_public(client_for, party_request, institute_offer, who):
     institute_offer.status = "closed"
     institute_offer.save()
     client = client_for(who)
@@ -218,7 +218,7 @@ def test_drafts_are_seen_only_by_members_and_staff(
     assert (party_draft.pk in listed) is visible
 
 
-def test_a_hidden_draft_looks_like_a_missing_posting(client_for, party_draft):
+def test_a_hidden_draft_looks_like_a_missing_opportunity(client_for, party_draft):
     client = client_for("outsider")
     hidden = client.get(detail(party_draft))
     missing = client.get(f"{URL}{party_draft.pk + 1000}/")
@@ -245,11 +245,11 @@ def test_list_makes_a_fixed_number_of_queries(
     client_for, institute, party, who, django_assert_max_num_queries
 ):
     for n in range(12):
-        posting = make_posting(
+        opportunity = make_opportunity(
             institute, "offer", f"Offer {n}", themes=["taxonomy"], languages=["en"], eligible_groups=["ldc"]
         )
-        posting.objectives.set(posting.objectives.model.objects.filter(code__in=["1.1", "1.2"]))
-        Opportunity.objects.filter(pk=posting.pk).update(hide_contact=True)
+        opportunity.objectives.set(opportunity.objectives.model.objects.filter(code__in=["1.1", "1.2"]))
+        Opportunity.objects.filter(pk=opportunity.pk).update(hide_contact=True)
     client = client_for(who)
     with django_assert_max_num_queries(10):
         response = client.get(URL)
@@ -285,7 +285,7 @@ def test_outsiders_cannot_learn_of_a_draft_by_editing_it(client_for, party_draft
     assert client_for(who).patch(detail(party_draft), {"title": "x"}, format="json").status_code == status
 
 
-def test_editor_replaces_a_posting_with_put(client_for, institute, institute_offer, institute_editor):
+def test_editor_replaces_an_opportunity_with_put(client_for, institute, institute_offer, institute_editor):
     data = offer_data(institute, themes=["taxonomy"], eligible_groups=[], eligible_countries=[])
     response = client_for("institute_editor").put(detail(institute_offer), data, format="json")
     assert response.status_code == 200, response.json()
@@ -334,7 +334,7 @@ def test_bad_changes_are_refused_and_nothing_is_written(
     assert party_request.capacity == 1
 
 
-def test_a_posting_cannot_move_to_another_organization(client_for, party_request, institute, staff):
+def test_an_opportunity_cannot_move_to_another_organization(client_for, party_request, institute, staff):
     response = client_for("staff").patch(detail(party_request), {"organization": institute.pk}, format="json")
     assert response.status_code == 400
     assert set(response.json()) == {"organization"}
@@ -375,5 +375,5 @@ def test_outsider_cannot_close_a_draft_it_cannot_see(client_for, party_draft):
     assert client_for("outsider").post(detail(party_draft, "close")).status_code == 404
 
 
-def test_postings_cannot_be_deleted(client_for, party_request, party_editor):
+def test_opportunities_cannot_be_deleted(client_for, party_request, party_editor):
     assert client_for("party_editor").delete(detail(party_request)).status_code == 405

@@ -2,8 +2,9 @@
 
 import pytest
 
-from matchmaking.models import Membership, Organization
-from tests.conftest import make_user
+from matchmaking.choices import Moderation
+from matchmaking.models import AuditLog, Membership, Opportunity, Organization
+from tests.conftest import make_opportunity, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -246,3 +247,29 @@ def test_members_list_makes_a_fixed_number_of_queries(
         party.memberships.create(user=make_user(f"member{n}"), role="viewer")
     with django_assert_max_num_queries(3):
         assert len(client_for("party_editor").get(members(party)).json()) == 11
+
+
+def test_staff_verifying_through_the_api_approve_the_waiting_opportunities(client_for, party, party_editor):
+    waiting = make_opportunity(party, "request", "Waiting for the secretariat")
+    Opportunity.objects.filter(pk=waiting.pk).update(moderation=Moderation.PENDING)
+    response = client_for("staff").patch(detail(party), {"verified": True}, format="json")
+    assert response.status_code == 200
+    waiting.refresh_from_db()
+    assert waiting.moderation == Moderation.APPROVED
+
+
+def test_membership_changes_are_audited(client_for, party, party_editor, outsider):
+    client = client_for("party_editor")
+    client.post(members(party), {"username": "outsider", "role": "viewer"}, format="json")
+    client.patch(members(party, "outsider"), {"role": "editor"}, format="json")
+    client.delete(members(party, "outsider"))
+    operations = list(
+        AuditLog.objects.filter(model="matchmaking.membership")
+        .order_by("id")
+        .values_list("operation", "actor")
+    )
+    assert operations == [
+        ("add_member", party_editor.pk),
+        ("change_role", party_editor.pk),
+        ("remove_member", party_editor.pk),
+    ]

@@ -1,5 +1,5 @@
-"""No data lost: every change to a posting, a match or an outcome is in the audit log (who, when,
-what), and postings with matches, matches and outcomes are never deleted."""
+"""No data lost: every change to an opportunity, a match or an outcome is in the audit log (who, when,
+what), and opportunities with matches, matches and outcomes are never deleted."""
 
 import datetime
 
@@ -10,10 +10,14 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from matchmaking import services
 from matchmaking.choices import Moderation, OpportunityStatus
 from matchmaking.models import AuditAction, AuditLog, Match, Opportunity, Outcome
-from tests.conftest import make_posting, make_user
+from matchmaking.services.alerts import close_expired_opportunities
+from matchmaking.services.matches import accept_match, express_interest, start_match
+from matchmaking.services.moderation import approve_opportunity, hide_opportunity, verify_organization
+from matchmaking.services.opportunities import create_opportunity
+from matchmaking.services.outcomes import complete_match, update_outcome
+from tests.conftest import make_opportunity
 
 pytestmark = pytest.mark.django_db
 
@@ -22,15 +26,10 @@ def entries(instance):
     return list(AuditLog.objects.of(instance).order_by("id"))
 
 
-@pytest.fixture
-def superuser(db):
-    return make_user("admin", is_staff=True, is_superuser=True)
+# --------------------------------------------------------------------------- opportunities
 
 
-# --------------------------------------------------------------------------- postings
-
-
-def test_creating_a_posting_is_logged_with_who_and_what(client_for, party, party_editor):
+def test_creating_an_opportunity_is_logged_with_who_and_what(client_for, party, party_editor):
     data = {
         "direction": "request",
         "title": "Our CHM website needs a host",
@@ -39,12 +38,12 @@ def test_creating_a_posting_is_logged_with_who_and_what(client_for, party, party
         "themes": ["information_systems", "forest"],
     }
     response = client_for("party_editor").post("/api/v1/opportunities/", data, format="json")
-    posting = Opportunity.objects.get(pk=response.json()["id"])
-    [entry] = entries(posting)
+    opportunity = Opportunity.objects.get(pk=response.json()["id"])
+    [entry] = entries(opportunity)
     assert (entry.action, entry.actor, entry.actor_name) == (AuditAction.CREATE, party_editor, "party_editor")
     assert (entry.model, entry.object_id, entry.operation) == (
         "matchmaking.opportunity",
-        str(posting.pk),
+        str(opportunity.pk),
         "create_opportunity",
     )
     assert entry.changes["title"] == [None, "Our CHM website needs a host"]
@@ -54,7 +53,7 @@ def test_creating_a_posting_is_logged_with_who_and_what(client_for, party, party
     assert timezone.now() - entry.created_at < datetime.timedelta(minutes=1)
 
 
-def test_changing_a_posting_logs_only_what_changed(client_for, party_request):
+def test_changing_an_opportunity_logs_only_what_changed(client_for, party_request):
     client = client_for("party_editor")
     url = f"/api/v1/opportunities/{party_request.pk}/"
     client.patch(url, {"title": "A new title", "themes": ["forest"]}, format="json")
@@ -67,7 +66,7 @@ def test_changing_a_posting_logs_only_what_changed(client_for, party_request):
     }
 
 
-def test_closing_a_posting_is_logged(client_for, party_request, party_editor):
+def test_closing_an_opportunity_is_logged(client_for, party_request, party_editor):
     client_for("party_editor").post(f"/api/v1/opportunities/{party_request.pk}/close/")
     entry = entries(party_request)[-1]
     assert (entry.operation, entry.actor) == ("close_opportunity", party_editor)
@@ -76,41 +75,41 @@ def test_closing_a_posting_is_logged(client_for, party_request, party_editor):
 
 def test_editing_on_the_web_pages_is_logged(client_as, party_editor, party_request):
     client_as(party_editor).post(
-        reverse("web:posting_close", args=[party_request.pk]),
+        reverse("web:opportunity_close", args=[party_request.pk]),
     )
     assert entries(party_request)[-1].changes == {"status": ["open", "closed"]}
 
 
 def test_moderation_is_logged(staff, party, party_editor):
-    posting = make_posting(party, "request", "Waiting")
-    posting.moderation = Moderation.PENDING
-    posting.save()
-    services.hide_opportunity(posting, user=staff, reason="Spam")
-    services.approve_opportunity(posting, user=staff)
-    hidden, approved = entries(posting)[-2:]
+    opportunity = make_opportunity(party, "request", "Waiting")
+    opportunity.moderation = Moderation.PENDING
+    opportunity.save()
+    hide_opportunity(opportunity, user=staff, reason="Spam")
+    approve_opportunity(opportunity, user=staff)
+    hidden, approved = entries(opportunity)[-2:]
     assert hidden.changes == {"moderation": ["pending", "hidden"], "moderation_reason": ["", "Spam"]}
     assert approved.actor == staff and approved.changes["moderation"] == ["hidden", "approved"]
 
 
-def test_verifying_an_organization_logs_the_postings_it_approves(staff, party, party_editor):
-    waiting = services.create_opportunity(
+def test_verifying_an_organization_logs_the_opportunities_it_approves(staff, party, party_editor):
+    waiting = create_opportunity(
         user=party_editor,
         data={"direction": "request", "title": "Waits", "description": "-", "organization": party},
     )
     assert waiting.moderation == Moderation.PENDING
-    services.verify_organization(party, user=staff)
+    verify_organization(party, user=staff)
     entry = entries(waiting)[-1]
     assert (entry.operation, entry.actor) == ("verify_organization", staff)
     assert entry.changes == {"moderation": ["pending", "approved"]}
 
 
 def test_the_scheduled_closing_is_logged_without_a_user(party):
-    posting = make_posting(
+    opportunity = make_opportunity(
         party, "request", "Ended", ends_on=timezone.localdate() - datetime.timedelta(days=1)
     )
-    assert services.close_expired_postings() == 1
-    entry = entries(posting)[-1]
-    assert (entry.operation, entry.actor, entry.actor_name) == ("close_expired_postings", None, "")
+    assert close_expired_opportunities() == 1
+    entry = entries(opportunity)[-1]
+    assert (entry.operation, entry.actor, entry.actor_name) == ("close_expired_opportunities", None, "")
     assert entry.changes == {"status": [OpportunityStatus.OPEN, OpportunityStatus.CLOSED]}
 
 
@@ -120,10 +119,10 @@ def test_the_scheduled_closing_is_logged_without_a_user(party):
 def test_a_match_and_its_outcome_are_logged_step_by_step(
     party_request, institute_offer, party_editor, institute_editor
 ):
-    match = services.express_interest(user=party_editor, request=party_request, offer=institute_offer)
-    services.accept_match(match, user=institute_editor)
-    services.start_match(match, user=party_editor)
-    outcome = services.complete_match(
+    match = express_interest(user=party_editor, request=party_request, offer=institute_offer)
+    accept_match(match, user=institute_editor)
+    start_match(match, user=party_editor)
+    outcome = complete_match(
         match,
         user=institute_editor,
         outcome={"summary": "Hosted.", "indicators": [{"key": "websites_hosted", "value": 1}]},
@@ -145,7 +144,7 @@ def test_a_match_and_its_outcome_are_logged_step_by_step(
         [{"key": "websites_hosted", "label": "", "value": "1.00", "unit": ""}],
     ]
 
-    services.update_outcome(
+    update_outcome(
         outcome,
         user=party_editor,
         data={"summary": "Hosted since May.", "indicators": [{"key": "websites_hosted", "value": 1}]},
@@ -177,21 +176,27 @@ def test_admin_changes_are_logged(client, superuser, party_request):
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     entry = entries(party_request)[-1]
-    assert (entry.operation, entry.actor, entry.action) == ("admin", superuser, AuditAction.UPDATE)
+    assert (entry.operation, entry.actor, entry.action) == (
+        "update_opportunity",
+        superuser,
+        AuditAction.UPDATE,
+    )
     assert entry.changes == {
         "title": ["Our national CHM website needs a reliable host", "Renamed by the secretariat"]
     }
 
 
-def test_a_posting_without_matches_can_be_deleted_in_the_admin_and_it_is_logged(client, superuser, party):
-    posting = make_posting(party, "request", "Spam", themes=["forest"])
+def test_an_opportunity_without_matches_can_be_deleted_in_the_admin_and_it_is_logged(
+    client, superuser, party
+):
+    opportunity = make_opportunity(party, "request", "Spam", themes=["forest"])
     client.force_login(superuser)
     response = client.post(
-        reverse("admin:matchmaking_opportunity_delete", args=[posting.pk]), {"post": "yes"}
+        reverse("admin:matchmaking_opportunity_delete", args=[opportunity.pk]), {"post": "yes"}
     )
     assert response.status_code == 302
-    assert not Opportunity.objects.filter(pk=posting.pk).exists()
-    [_, deleted] = entries(posting)
+    assert not Opportunity.objects.filter(pk=opportunity.pk).exists()
+    [_, deleted] = entries(opportunity)
     assert (deleted.action, deleted.actor) == (AuditAction.DELETE, superuser)
     assert deleted.changes["title"] == ["Spam", None] and deleted.changes["themes"] == [["forest"], None]
 
@@ -201,10 +206,10 @@ def test_a_posting_without_matches_can_be_deleted_in_the_admin_and_it_is_logged(
 
 @pytest.fixture
 def matched(party_request, institute_offer, party_editor):
-    return services.express_interest(user=party_editor, request=party_request, offer=institute_offer)
+    return express_interest(user=party_editor, request=party_request, offer=institute_offer)
 
 
-def test_a_posting_with_matches_cannot_be_deleted_only_closed(client, superuser, matched, party_request):
+def test_an_opportunity_with_matches_cannot_be_deleted_only_closed(client, superuser, matched, party_request):
     client.force_login(superuser)
     url = reverse("admin:matchmaking_opportunity_delete", args=[party_request.pk])
     assert client.get(url).status_code == 403
@@ -225,7 +230,7 @@ def test_matches_and_outcomes_are_never_deleted_in_the_admin(superuser, matched)
     assert not site._registry[Outcome].has_delete_permission(request)
 
 
-def test_the_api_deletes_no_posting(client_for, party_request):
+def test_the_api_deletes_no_opportunity(client_for, party_request):
     response = client_for("party_editor").delete(f"/api/v1/opportunities/{party_request.pk}/")
     assert response.status_code == 405
     assert Opportunity.objects.filter(pk=party_request.pk).exists()

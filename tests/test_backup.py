@@ -15,9 +15,11 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from matchmaking import services
 from matchmaking.models import AuditLog, Match, Opportunity, Outcome
-from tests.conftest import make_posting, make_user
+from matchmaking.services.embeddings import embed_opportunities
+from matchmaking.services.matches import accept_match, express_interest, start_match
+from matchmaking.services.outcomes import complete_match
+from tests.conftest import make_opportunity, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
 # What a backup leaves out: rebuilt by `migrate` (content types, permissions), or transient (sessions).
@@ -79,7 +81,7 @@ def counts(database):
 
 @pytest.fixture
 def history(transactional_reference_data, fake_embedder):
-    """A small history: postings, a completed match with its outcome, audit entries, a token."""
+    """A small history: opportunities, a completed match with its outcome, audit entries, a token."""
     from rest_framework.authtoken.models import Token
 
     from matchmaking.choices import MemberRole
@@ -91,18 +93,18 @@ def history(transactional_reference_data, fake_embedder):
     Membership.objects.create(user=requester, organization=party, role=MemberRole.EDITOR)
     Membership.objects.create(user=helper, organization=institute, role=MemberRole.EDITOR)
     Token.objects.create(user=requester)
-    request = make_posting(party, "request", "Training of two webmasters", themes=["information_systems"])
-    offer = make_posting(
+    request = make_opportunity(party, "request", "Training of two webmasters", themes=["information_systems"])
+    offer = make_opportunity(
         institute, "offer", "Webmaster training in Brussels", languages=["fr", "en"], eligible_groups=["ldc"]
     )
-    make_posting(
+    make_opportunity(
         institute, "offer", "Taxonomy grants", objectives=Objective.objects.filter(code__in=["1.1", "2.5"])
     )
-    services.embed_opportunities([request.pk, offer.pk])
-    match = services.express_interest(user=requester, request=request, offer=offer, message="Bonjour")
-    services.accept_match(match, user=helper)
-    services.start_match(match, user=requester)
-    services.complete_match(
+    embed_opportunities([request.pk, offer.pk])
+    match = express_interest(user=requester, request=request, offer=offer, message="Bonjour")
+    accept_match(match, user=helper)
+    start_match(match, user=requester)
+    complete_match(
         match,
         user=helper,
         outcome={"summary": "Two webmasters trained.", "indicators": [{"key": "people_trained", "value": 2}]},

@@ -1,5 +1,5 @@
 """Walks exactly the calls of the contract that outside clients rely on (DESIGN.md), as the
-evaluation client makes them: a superuser, a token, organizations, postings, matches."""
+evaluation client makes them: a superuser, a token, organizations, opportunities, matches."""
 
 import datetime
 
@@ -43,7 +43,7 @@ def organization(api, name, kind, country):
     return create(api, "/api/v1/organizations/", {"name": name, "kind": kind, "country": country})
 
 
-def posting(api, direction, title, organization, **fields):
+def opportunity(api, direction, title, organization, **fields):
     body = {
         "direction": direction,
         "title": title,
@@ -65,8 +65,8 @@ def posting(api, direction, title, organization, **fields):
     return create(api, "/api/v1/opportunities/", body)
 
 
-def matches(api, posting_id):
-    response = api.get(f"/api/v1/opportunities/{posting_id}/matches/?limit=10")
+def matches(api, opportunity_id):
+    response = api.get(f"/api/v1/opportunities/{opportunity_id}/matches/?limit=10")
     assert response.status_code == 200, response.json()
     results = response.json()["results"]
     for item in results:
@@ -85,17 +85,17 @@ def test_the_contract(api):
     for kind in ("institute", "ngo", "igo", "private", "secretariat"):
         organization(api, f"An organization of kind {kind}", kind, "BE")
 
-    need = posting(api, "request", "Site du CHM souvent inaccessible", mali)
-    chilean_need = posting(api, "request", "Hosting for our CHM", chile)
-    norwegian_need = posting(api, "request", "Hosting for our CHM", norway, languages=["no", "en"])
-    expired_need = posting(api, "request", "An old need", chile, ends_on=LAST_YEAR)
+    need = opportunity(api, "request", "Site du CHM souvent inaccessible", mali)
+    chilean_need = opportunity(api, "request", "Hosting for our CHM", chile)
+    norwegian_need = opportunity(api, "request", "Hosting for our CHM", norway, languages=["no", "en"])
+    expired_need = opportunity(api, "request", "An old need", chile, ends_on=LAST_YEAR)
 
-    for_developing = posting(
+    for_developing = opportunity(
         api, "offer", "Hébergement des sites CHM", france, eligible_groups=["developing"]
     )
-    for_africa = posting(api, "offer", "Hosting in Africa", museum, eligible_groups=["AFR"], capacity=3)
-    for_eu = posting(api, "offer", "Hosting in Europe", france, eligible_groups=["eu"])
-    for_chile = posting(
+    for_africa = opportunity(api, "offer", "Hosting in Africa", museum, eligible_groups=["AFR"], capacity=3)
+    for_eu = opportunity(api, "offer", "Hosting in Europe", france, eligible_groups=["eu"])
+    for_chile = opportunity(
         api,
         "offer",
         "Hosting for Chile",
@@ -104,8 +104,8 @@ def test_the_contract(api):
         starts_on="2026-01-01",
         ends_on="2099-12-31",
     )
-    expired_offer = posting(api, "offer", "Hosting that ended", museum, ends_on=LAST_YEAR)
-    from_mali = posting(api, "offer", "Our own mirror", mali)
+    expired_offer = opportunity(api, "offer", "Hosting that ended", museum, ends_on=LAST_YEAR)
+    from_mali = opportunity(api, "offer", "Our own mirror", mali)
     minimal = create(
         api,
         "/api/v1/opportunities/",
@@ -122,7 +122,7 @@ def test_the_contract(api):
     assert set(matches(api, for_eu)) == set()
     assert set(matches(api, minimal)) == {need, chilean_need, norwegian_need}
     assert set(matches(api, from_mali)) == {chilean_need, norwegian_need}
-    # An expired posting may be asked about, and is never returned.
+    # An expired opportunity may be asked about, and is never returned.
     assert expired_offer not in matches(api, expired_need)
     assert expired_need not in matches(api, minimal)
 

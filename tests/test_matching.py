@@ -4,9 +4,15 @@ import random
 import pytest
 from django.utils import timezone
 
-from matchmaking import matching, services
 from matchmaking.choices import MatchStatus
 from matchmaking.models import Match, Objective, Opportunity, Organization
+from matchmaking.recommendations.embedding import embedding_text
+from matchmaking.recommendations.filters import candidates_for
+from matchmaking.recommendations.index import get_index
+from matchmaking.recommendations.recommend import recommend
+from matchmaking.recommendations.search import search_scores
+from matchmaking.services.embeddings import embed_opportunities, ensure_embedded
+from matchmaking.services.opportunities import create_opportunity, update_opportunity
 
 pytestmark = pytest.mark.django_db
 
@@ -16,13 +22,13 @@ TODAY = timezone.localdate()
 def post(organization, direction, title="Hosting of national CHM websites", **data):
     data.setdefault("description", "We host national clearing-house mechanism websites on our servers.")
     data.setdefault("cooperation_type_id", "hosting")
-    return services.create_opportunity(
+    return create_opportunity(
         user=None, data={"direction": direction, "title": title, "organization": organization, **data}
     )
 
 
 def recommended_ids(query, **kwargs):
-    return [r["opportunity"].pk for r in matching.recommend(query, **kwargs)]
+    return [r["opportunity"].pk for r in recommend(query, **kwargs)]
 
 
 @pytest.fixture
@@ -36,12 +42,12 @@ def test_recommends_an_open_offer_of_another_organization(need, institute):
 
 
 @pytest.mark.parametrize("status", ["draft", "closed"])
-def test_never_recommends_a_posting_that_is_not_open(need, institute, status):
+def test_never_recommends_an_opportunity_that_is_not_open(need, institute, status):
     post(institute, "offer", status=status)
     assert recommended_ids(need) == []
 
 
-def test_never_recommends_a_posting_of_the_same_direction(need, institute):
+def test_never_recommends_an_opportunity_of_the_same_direction(need, institute):
     post(institute, "request")
     assert recommended_ids(need) == []
 
@@ -57,7 +63,7 @@ def test_never_recommends_an_offer_past_its_application_deadline(need, institute
     assert recommended_ids(need) == []
 
 
-def test_never_recommends_a_posting_of_the_same_organization(need, party):
+def test_never_recommends_an_opportunity_of_the_same_organization(need, party):
     post(party, "offer")
     assert recommended_ids(need) == []
 
@@ -112,7 +118,7 @@ def test_reasons_name_themes_languages_and_eligibility(need, institute):
     )
     offer.objectives.set(Objective.objects.filter(code__in=["3.1", "2.5"]))
     offer.save()
-    (result,) = matching.recommend(need)
+    (result,) = recommend(need)
     reasons = result["reasons"]
     assert result["opportunity"] == offer
     assert reasons["shared_themes"] == ["information_systems"]
@@ -130,11 +136,11 @@ def test_index_applies_the_same_hard_filters_as_the_database(party, institute, f
     organizations = [party, institute] + [
         Organization.objects.create(name=f"Org {c}", kind="party", country_id=c) for c in countries
     ]
-    postings = []
+    opportunities = []
     for n in range(60):
         direction = rng.choice(["offer", "request"])
         offer = direction == "offer"
-        postings.append(
+        opportunities.append(
             post(
                 rng.choice(organizations),
                 direction,
@@ -150,53 +156,54 @@ def test_index_applies_the_same_hard_filters_as_the_database(party, institute, f
                 eligible_countries=rng.sample(countries, rng.randint(0, 1)) if offer else [],
             )
         )
-    offers = [p for p in postings if p.direction == "offer" and p.status == "open"]
-    requests = [p for p in postings if p.direction == "request" and p.status == "open"]
+    offers = [p for p in opportunities if p.direction == "offer" and p.status == "open"]
+    requests = [p for p in opportunities if p.direction == "request" and p.status == "open"]
     for offer, request in zip(offers[:4], requests[:4], strict=False):
         Match.objects.create(request=request, offer=offer, initiated_by=party, status=MatchStatus.ACCEPTED)
     for query in Opportunity.objects.all():
-        expected = set(matching.candidates_for(query).values_list("pk", flat=True))
+        expected = set(candidates_for(query).values_list("pk", flat=True))
         assert set(recommended_ids(query, limit=100)) == expected, query
 
 
 def test_unchanged_text_is_never_embedded_twice(institute, fake_embedder):
     offer = post(institute, "offer")
-    services.embed_opportunities([offer.pk])
-    services.embed_opportunities([offer.pk])
+    embed_opportunities([offer.pk])
+    embed_opportunities([offer.pk])
     assert len(fake_embedder.encoded) == 1
-    services.update_opportunity(offer, user=None, data={"capacity": 5})
-    services.embed_opportunities([offer.pk])
+    update_opportunity(offer, user=None, data={"capacity": 5})
+    embed_opportunities([offer.pk])
     assert len(fake_embedder.encoded) == 1
-    services.update_opportunity(offer, user=None, data={"description": "We now also mirror sites."})
-    services.embed_opportunities([offer.pk])
+    update_opportunity(offer, user=None, data={"description": "We now also mirror sites."})
+    embed_opportunities([offer.pk])
     assert len(fake_embedder.encoded) == 2
 
 
 def test_matches_embed_a_missing_query_vector_once(need, institute, fake_embedder):
     post(institute, "offer")
-    matching.recommend(need)
-    matching.recommend(need)
-    assert fake_embedder.encoded.count(need.embedding_text()) == 1
+    for _ in range(2):  # what the matches endpoint and the opportunity page do
+        ensure_embedded(need)
+        recommend(need)
+    assert fake_embedder.encoded.count(embedding_text(need.title, need.description)) == 1
 
 
 def test_a_new_request_leaves_the_offers_pool_as_it_was(need, institute, party):
     offer = post(institute, "offer")
-    services.embed_opportunities([need.pk, offer.pk])
-    matching.recommend(need)
-    offers_pool = matching.get_index().pools["offer"]
+    embed_opportunities([need.pk, offer.pk])
+    recommend(need)
+    offers_pool = get_index().pools["offer"]
     another = post(party, "request", title="We also need a mirror site")
     assert set(recommended_ids(offer)) == {need.pk, another.pk}
-    index = matching.get_index()
+    index = get_index()
     assert index.pools["offer"] is offers_pool
-    assert another.pk in {p.id for p in index.pools["request"].postings}
+    assert another.pk in {p.id for p in index.pools["request"].profiles}
 
 
-def test_search_judges_a_posting_not_embedded_yet_on_its_words(institute, fake_embedder):
+def test_search_judges_an_opportunity_not_embedded_yet_on_its_words(institute, fake_embedder):
     embedded = post(
         institute, "offer", title="Taxonomy grants", description="Study our herbarium collections."
     )
-    services.embed_opportunities([embedded.pk])
+    embed_opportunities([embedded.pk])
     waiting = post(
         institute, "offer", title="Mirror sites abroad", description="We mirror national websites."
     )
-    assert [pk for pk, _ in matching.search_scores("mirror sites abroad")] == [waiting.pk]
+    assert [pk for pk, _ in search_scores("mirror sites abroad")] == [waiting.pk]

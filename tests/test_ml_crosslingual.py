@@ -1,14 +1,21 @@
-"""ml/crosslingual.py: folding, language detection, the English gloss, types and themes read from text."""
+"""ml/crosslingual.py and ml/vocabulary.py: folding, language detection, the English gloss through the
+glossaries of the data files, types and themes read from text."""
 
-from ml.crosslingual import (
-    detect_language,
-    detect_themes,
-    detect_types,
-    english_gloss,
-    fold,
-    merge_cues,
-    to_english,
+from matchmaking.recommendations.vocabulary import data_vocabulary
+from matchmaking.reference import read
+from ml.crosslingual import detect_language, english_gloss, fold
+from ml.vocabulary import Vocabulary
+
+VOCABULARY = data_vocabulary()
+detect_types, detect_themes, to_english = (
+    VOCABULARY.detect_types,
+    VOCABULARY.detect_themes,
+    VOCABULARY.to_english,
 )
+
+
+def gloss(text):
+    return english_gloss(text, VOCABULARY.glossaries)
 
 
 def test_fold_strips_accents_case_and_french_elisions():
@@ -26,36 +33,34 @@ def test_language_of_text_without_function_words_is_unknown():
 
 
 def test_french_domain_terms_become_english():
-    gloss = english_gloss("Hébergement du site web national sur nos serveurs, avec sauvegardes quotidiennes")
+    glossed = gloss("Hébergement du site web national sur nos serveurs, avec sauvegardes quotidiennes")
     for word in ("hosting", "website", "server", "backup", "daily"):
-        assert word in gloss
+        assert word in glossed
 
 
 def test_spanish_domain_terms_become_english():
-    gloss = english_gloss(
-        "Capacitación en taxonomía para el herbario y los guardaparques de áreas protegidas"
-    )
+    glossed = gloss("Capacitación en taxonomía para el herbario y los guardaparques de áreas protegidas")
     for word in ("training", "taxonomy", "herbarium", "rangers", "protected area"):
-        assert word in gloss
+        assert word in glossed
 
 
 def test_longest_phrase_wins_over_its_words():
-    assert "invasive alien species" in english_gloss("La lutte contre les espèces exotiques envahissantes")
-    assert "invasive alien species" in english_gloss("El control de las especies exóticas invasoras")
+    assert "invasive alien species" in gloss("La lutte contre les espèces exotiques envahissantes")
+    assert "invasive alien species" in gloss("El control de las especies exóticas invasoras")
     # "herbier marin" is seagrass, not a herbarium
-    assert "seagrass" in english_gloss("Le suivi des herbiers marins de la lagune")
+    assert "seagrass" in gloss("Le suivi des herbiers marins de la lagune")
 
 
 def test_regular_plurals_are_glossed_without_being_listed():
-    assert "server" in english_gloss("Les serveurs du ministère sont en panne")
-    assert "workshop" in english_gloss("Organizamos talleres regionales para los técnicos")
+    assert "server" in gloss("Les serveurs du ministère sont en panne")
+    assert "workshop" in gloss("Organizamos talleres regionales para los técnicos")
 
 
 def test_gloss_drops_function_words_and_keeps_negation():
-    gloss = english_gloss("Le Togo n'a pas de site web")
-    assert gloss.split()[:2] == ["togo", "has"]
-    assert "le" not in gloss.split()
-    assert "no" in gloss.split()
+    glossed = gloss("Le Togo n'a pas de site web")
+    assert glossed.split()[:2] == ["togo", "has"]
+    assert "le" not in glossed.split()
+    assert "no" in glossed.split()
 
 
 def test_english_text_is_left_as_it_is():
@@ -74,15 +79,11 @@ def test_a_cue_in_the_title_weighs_more():
     assert in_title["training"] > in_body["training"]
 
 
-def test_vocabulary_synonyms_extend_the_built_in_cues():
+def test_synonyms_as_staff_keep_them_replace_those_of_the_data_file():
     assert "mentoring" not in detect_types("We look for a godparent institution.")
-    found = detect_types("We look for a godparent institution.", {"mentoring": ["godparent"]})
-    assert found["mentoring"] > 0
-
-
-def test_merge_cues_keeps_both_tables_without_duplicates():
-    merged = merge_cues({"hosting": ["server"]}, {"hosting": ["server", "uptime"], "training": ["course"]})
-    assert merged == {"hosting": ["server", "uptime"], "training": ["course"]}
+    edited = Vocabulary.from_data(read("vocabularies.json"), synonyms={"mentoring": {"en": ["godparent"]}})
+    assert edited.detect_types("We look for a godparent institution.")["mentoring"] > 0
+    assert "hosting" in edited.detect_types("Our server is down.")  # the others come from the file
 
 
 def test_reads_themes_from_french_text_through_the_gloss():

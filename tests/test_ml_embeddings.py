@@ -7,8 +7,9 @@ import sys
 import numpy as np
 
 from ml import embeddings
+from ml.features import CandidatePool, Profile
 from ml.lexical import LexicalIndex
-from ml.ranking import CandidatePool, Posting, rank
+from ml.ranking import rank
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -46,17 +47,19 @@ def test_text_hash_is_the_sha256_of_the_text():
     assert embeddings.text_hash("abc") != embeddings.text_hash("abd")
 
 
-def test_posting_text_is_english_title_then_description():
-    assert embeddings.posting_text("Hosting", "We host sites.") == "Hosting. We host sites."
-    assert embeddings.posting_text("", "Only a description.") == "Only a description."
-    french = embeddings.posting_text("Hébergement des sites CHM", "Nous hébergeons les sites nationaux.")
+def test_opportunity_text_is_english_title_then_description(vocabulary):
+    assert embeddings.opportunity_text("Hosting", "We host sites.", vocabulary) == "Hosting. We host sites."
+    assert embeddings.opportunity_text("", "Only a description.", vocabulary) == "Only a description."
+    french = embeddings.opportunity_text(
+        "Hébergement des sites CHM", "Nous hébergeons les sites nationaux.", vocabulary
+    )
     assert "hosting" in french and "site" in french
 
 
-def test_paraphrased_need_ranks_its_offer_above_a_same_type_distractor():
+def test_paraphrased_need_ranks_its_offer_above_a_same_type_distractor(vocabulary):
     """The real model: the need never says "mirror", the distractor is a hosting offer too."""
     offers = [
-        Posting(
+        Profile(
             id="mirror",
             direction="offer",
             title="Mirror sites abroad for national CHM websites",
@@ -66,7 +69,7 @@ def test_paraphrased_need_ranks_its_offer_above_a_same_type_distractor():
             themes=["information_systems"],
             languages=["en"],
         ),
-        Posting(
+        Profile(
             id="distractor",
             direction="offer",
             title="Hosting for museum collection databases",
@@ -77,7 +80,7 @@ def test_paraphrased_need_ranks_its_offer_above_a_same_type_distractor():
             languages=["en"],
         ),
     ]
-    need = Posting(
+    need = Profile(
         id="need",
         direction="request",
         title="People abroad cannot open our website",
@@ -88,16 +91,18 @@ def test_paraphrased_need_ranks_its_offer_above_a_same_type_distractor():
         languages=["en"],
     )
     embedder = embeddings.get_embedder()
-    matrix = embeddings.embed_postings(embedder, [o.title for o in offers], [o.description for o in offers])
-    vector = embeddings.embed_postings(embedder, [need.title], [need.description])[0]
+    matrix = embedder.encode(
+        [embeddings.opportunity_text(o.title, o.description, vocabulary) for o in offers]
+    )
+    vector = embedder.encode([embeddings.opportunity_text(need.title, need.description, vocabulary)])[0]
     assert matrix.dtype == np.float32 and matrix.shape == (2, embedder.dim)
     assert np.allclose(np.linalg.norm(matrix, axis=1), 1.0, atol=1e-5)
 
     texts = [f"{o.title}. {o.description}" for o in offers]
-    lexical = LexicalIndex().fit([o.id for o in offers], texts)
+    lexical = LexicalIndex(vocabulary).fit([o.id for o in offers], texts)
     results = rank(
         need,
-        CandidatePool(offers, matrix),
+        CandidatePool(offers, matrix, vocabulary),
         vector,
         lexical_scores=lexical.score(f"{need.title}. {need.description}"),
     )

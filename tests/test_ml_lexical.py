@@ -1,9 +1,12 @@
-"""ml/lexical.py: the TF-IDF index is fitted once and scores queries against the fitted postings."""
+"""ml/lexical.py: the TF-IDF index is fitted once and scores queries against the fitted opportunities."""
 
 import numpy as np
 import pytest
 
+from matchmaking.recommendations.vocabulary import data_vocabulary
 from ml.lexical import LexicalIndex, stem
+
+VOCABULARY = data_vocabulary()
 
 DOCS = {
     1: "Hosting of national CHM websites on our servers, with daily backups",
@@ -14,7 +17,7 @@ DOCS = {
 
 @pytest.fixture
 def index():
-    return LexicalIndex().fit(list(DOCS), list(DOCS.values()))
+    return LexicalIndex(VOCABULARY).fit(list(DOCS), list(DOCS.values()))
 
 
 def test_scores_are_aligned_with_the_fitted_ids(index):
@@ -37,12 +40,12 @@ def test_transforms_an_unseen_text(index):
     assert rows.shape == (1, len(index.vectorizer.vocabulary_))
 
 
-def test_french_query_meets_english_posting_through_the_gloss(index):
+def test_french_query_meets_english_opportunity_through_the_gloss(index):
     scores = index.score("Hébergement de notre site web national : nos serveurs tombent en panne")
     assert index.ids[int(np.argmax(scores))] == 1
 
 
-def test_spanish_query_meets_english_posting_through_the_gloss(index):
+def test_spanish_query_meets_english_opportunity_through_the_gloss(index):
     scores = index.score("Becas para investigadores que visitan colecciones de herbario")
     assert index.ids[int(np.argmax(scores))] == 3
 
@@ -64,13 +67,13 @@ def test_shared_terms_name_words_of_both_texts(index):
 
 
 def test_large_indexes_skip_the_character_view():
-    index = LexicalIndex(char_max_docs=2).fit(list(DOCS), list(DOCS.values()))
+    index = LexicalIndex(VOCABULARY, char_max_docs=2).fit(list(DOCS), list(DOCS.values()))
     assert index.char_matrix is None
     assert index.score("taxonomy course").shape == (3,)
 
 
 def test_empty_index_scores_nothing():
-    assert LexicalIndex().fit([], []).score("anything").shape == (0,)
+    assert LexicalIndex(VOCABULARY).fit([], []).score("anything").shape == (0,)
 
 
 def test_update_keeps_unchanged_rows_and_transforms_new_ones_without_refitting():
@@ -78,7 +81,7 @@ def test_update_keeps_unchanged_rows_and_transforms_new_ones_without_refitting()
         "herbarium specimens digitised"
     ]
     ids = list(range(len(texts)))
-    index = LexicalIndex().fit(ids, texts)
+    index = LexicalIndex(VOCABULARY).fit(ids, texts)
     before = index.score("herbarium specimens")
     index.update([*ids[1:], 99], [*texts[1:], "herbarium loans for taxonomists"])
     assert index.fit_count == 1
@@ -89,7 +92,7 @@ def test_update_keeps_unchanged_rows_and_transforms_new_ones_without_refitting()
 
 
 def test_update_refits_when_much_of_the_corpus_changed():
-    index = LexicalIndex().fit([1, 2], ["hosting websites", "mirror sites"])
+    index = LexicalIndex(VOCABULARY).fit([1, 2], ["hosting websites", "mirror sites"])
     index.update([1, 2, 3, 4], ["hosting websites", "mirror sites", "taxonomy grants", "collection access"])
     assert index.fit_count == 2
     assert index.ids == [1, 2, 3, 4]
@@ -97,7 +100,7 @@ def test_update_refits_when_much_of_the_corpus_changed():
 
 def test_scores_of_a_slice_equal_the_slice_of_all_scores():
     texts = ["hosting national websites", "mirror sites abroad", "taxonomy grants", "herbarium specimens"]
-    index = LexicalIndex().fit([1, 2, 3, 4], texts)
+    index = LexicalIndex(VOCABULARY).fit([1, 2, 3, 4], texts)
     everything = index.score("herbarium and taxonomy grants")
     assert np.allclose(index.score("herbarium and taxonomy grants", rows=slice(2, 4)), everything[2:4])
     assert np.allclose(index.score("mirror", rows=slice(0, 2)), index.score("mirror")[:2])
@@ -105,10 +108,10 @@ def test_scores_of_a_slice_equal_the_slice_of_all_scores():
 
 def test_update_refits_when_the_corpus_shrinks_or_drifts_bit_by_bit():
     texts = [f"hosting of national websites number {i}" for i in range(20)]
-    index = LexicalIndex().fit(list(range(20)), texts)
+    index = LexicalIndex(VOCABULARY).fit(list(range(20)), texts)
     index.update([100, 101], ["herbarium specimens", "taxonomy grants"])
     assert index.fit_count == 2 and "herbarium" in index.vectorizer.vocabulary_
-    index = LexicalIndex().fit(list(range(20)), texts)
+    index = LexicalIndex(VOCABULARY).fit(list(range(20)), texts)
     ids, corpus = list(range(20)), list(texts)
     for n in range(5):  # one new document at a time: 5 of 20 is past a fifth
         ids, corpus = [*ids, 200 + n], [*corpus, f"mirror sites abroad {n}"]

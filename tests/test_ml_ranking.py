@@ -1,4 +1,5 @@
-"""ml/ranking.py: the type matrix, the blend, its ordering both ways, and the reasons it gives.
+"""ml/ranking.py, ml/features.py, ml/reasons.py: the type matrix, the blend, its ordering both ways,
+and the reasons it gives.
 
 A tiny deterministic embedder (hashed words) stands in for the model: the real one is not the
 point here (see test_ml_embeddings.py for the test that uses it).
@@ -10,22 +11,13 @@ from datetime import date
 import numpy as np
 import pytest
 
-from ml.crosslingual import to_english
+from matchmaking.recommendations.vocabulary import data_vocabulary
+from ml.features import FEATURES, CandidatePool, Profile, analyse_text, compute_features
 from ml.lexical import LexicalIndex
-from ml.ranking import (
-    FEATURES,
-    TYPE_COMPATIBILITY,
-    WEIGHTS,
-    CandidatePool,
-    Posting,
-    Weights,
-    analyse_text,
-    blend,
-    compute_features,
-    learn_weights,
-    rank,
-    type_fit,
-)
+from ml.ranking import WEIGHTS, Weights, blend, learn_weights, rank
+
+VOCABULARY = data_vocabulary()
+type_fit = VOCABULARY.type_fit
 
 
 class FakeEmbedder:
@@ -36,14 +28,14 @@ class FakeEmbedder:
     def encode(self, texts):
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, text in enumerate(texts):
-            for word in to_english(text)[0].lower().split():
+            for word in VOCABULARY.to_english(text)[0].lower().split():
                 out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-9)
 
 
 def offer(id_, title, description, cooperation_type, themes=(), languages=("en",), **extra):
-    return Posting(
+    return Profile(
         id=id_,
         direction="offer",
         title=title,
@@ -56,7 +48,7 @@ def offer(id_, title, description, cooperation_type, themes=(), languages=("en",
 
 
 def request(id_, title, description, cooperation_type, themes=(), languages=("en",), **extra):
-    return Posting(
+    return Profile(
         id=id_,
         direction="request",
         title=title,
@@ -95,11 +87,11 @@ def ranked(query, candidates, weights=WEIGHTS, limit=10, **kwargs):
     texts = [f"{p.title}. {p.description}" for p in candidates]
     matrix = embedder.encode(texts)
     vector = embedder.encode([f"{query.title}. {query.description}"])[0]
-    lexical = LexicalIndex().fit([p.id for p in candidates], texts)
+    lexical = LexicalIndex(VOCABULARY).fit([p.id for p in candidates], texts)
     scores = lexical.score(f"{query.title}. {query.description}")
     return rank(
         query,
-        CandidatePool(candidates, matrix),
+        CandidatePool(candidates, matrix, VOCABULARY),
         vector,
         lexical_scores=scores,
         weights=weights,
@@ -138,10 +130,12 @@ def test_type_matrix_is_looked_up_as_request_then_offer():
 
 
 def test_every_listed_fit_is_in_range_and_every_type_serves_itself():
-    assert all(0.0 <= v <= 1.0 for v in TYPE_COMPATIBILITY.values())
-    for (req, off), value in TYPE_COMPATIBILITY.items():
+    listed = [(req, off, fit) for req, row in VOCABULARY.served_by.items() for off, fit in row.items()]
+    assert listed and all(0.0 <= fit <= 1.0 for _, _, fit in listed)
+    for req, off, fit in listed:
         assert type_fit(req, req) == 1.0, req
-        assert type_fit(req, off) == value
+        assert type_fit(req, off) == fit
+        assert req in VOCABULARY.types and off in VOCABULARY.types
 
 
 # --------------------------------------------------------------------------- the blend
@@ -257,19 +251,19 @@ def test_limit_and_mask_restrict_the_results():
 
 
 def test_ranks_an_empty_pool():
-    assert rank(request(16, "x", "y", "other"), [], None) == []
+    assert rank(request(16, "x", "y", "other"), CandidatePool([], None, VOCABULARY), None) == []
 
 
 def test_works_without_vectors_or_lexical_scores():
     query = request(17, "Hosting", "We need hosting.", "hosting", ["information_systems"])
-    results = rank(query, OFFERS)
+    results = rank(query, CandidatePool(OFFERS, None, VOCABULARY))
     assert results[0].id == HOSTING.id
 
 
 # --------------------------------------------------------------------------- reasons
 
 
-def test_reasons_name_what_the_two_postings_share():
+def test_reasons_name_what_the_two_opportunities_share():
     query = request(
         30,
         "Hosting for our CHM website",
@@ -323,7 +317,7 @@ def test_reasons_say_when_periods_do_not_overlap_or_languages_differ():
 
 
 def test_features_are_computed_for_every_candidate_in_range():
-    pool = CandidatePool(OFFERS, FakeEmbedder().encode([p.title for p in OFFERS]))
+    pool = CandidatePool(OFFERS, FakeEmbedder().encode([p.title for p in OFFERS]), VOCABULARY)
     query = request(32, "Hosting", "We need hosting.", "hosting", ["information_systems"])
     features = compute_features(query, pool, FakeEmbedder().encode(["Hosting"])[0], np.array([0.2, 0.1, 0.0]))
     assert features.shape == (3, len(FEATURES))
@@ -331,7 +325,9 @@ def test_features_are_computed_for_every_candidate_in_range():
 
 
 def test_analyse_text_reads_language_types_and_themes():
-    found = analyse_text("Formation des webmestres", "Un atelier de formation pour les webmestres du CHM.")
+    found = analyse_text(
+        "Formation des webmestres", "Un atelier de formation pour les webmestres du CHM.", VOCABULARY
+    )
     assert found.language == "fr"
     assert "training" in found.types
     assert "information_systems" in found.themes
@@ -359,7 +355,7 @@ def test_ranks_twenty_thousand_candidates_quickly():
 
     rng = np.random.default_rng(1)
     n = 20_000
-    postings = [
+    profiles = [
         offer(
             i,
             "t",
@@ -375,7 +371,7 @@ def test_ranks_twenty_thousand_candidates_quickly():
     ]
     matrix = rng.standard_normal((n, 384)).astype(np.float32)
     matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
-    pool = CandidatePool(postings, matrix)
+    pool = CandidatePool(profiles, matrix, VOCABULARY)
     query = request(
         -1,
         "t",

@@ -10,7 +10,7 @@ from matchmaking.models import Opportunity, Organization
 pytestmark = pytest.mark.django_db
 
 
-def make_posting(organization, **fields):
+def make_opportunity(organization, **fields):
     return Opportunity.objects.create(
         direction="offer",
         title="Hosting",
@@ -22,18 +22,18 @@ def make_posting(organization, **fields):
 
 def test_database_rejects_capacity_below_one(institute):
     with pytest.raises(IntegrityError), transaction.atomic():
-        make_posting(institute, capacity=0)
+        make_opportunity(institute, capacity=0)
 
 
 def test_database_rejects_end_before_start(institute):
     with pytest.raises(IntegrityError), transaction.atomic():
-        make_posting(institute, starts_on=datetime.date(2027, 5, 1), ends_on=datetime.date(2027, 4, 1))
+        make_opportunity(institute, starts_on=datetime.date(2027, 5, 1), ends_on=datetime.date(2027, 4, 1))
 
 
 def test_clean_reports_end_before_start_on_the_field(institute):
-    posting = Opportunity(starts_on=datetime.date(2027, 5, 1), ends_on=datetime.date(2027, 4, 1))
+    opportunity = Opportunity(starts_on=datetime.date(2027, 5, 1), ends_on=datetime.date(2027, 4, 1))
     with pytest.raises(ValidationError) as error:
-        posting.clean()
+        opportunity.clean()
     assert "ends_on" in error.value.message_dict
 
 
@@ -50,10 +50,10 @@ def test_lists_over_their_limit_are_refused():
 
 
 def test_eligible_for_follows_countries_and_groups(institute):
-    anyone = make_posting(institute)
-    ldc_only = make_posting(institute)
+    anyone = make_opportunity(institute)
+    ldc_only = make_opportunity(institute)
     ldc_only.eligible_groups.set(["ldc"])
-    chile_only = make_posting(institute)
+    chile_only = make_opportunity(institute)
     chile_only.eligible_countries.set(["CL"])
     assert set(Opportunity.objects.eligible_for("CD")) == {anyone, ldc_only}
     assert set(Opportunity.objects.eligible_for("CL")) == {anyone, chile_only}

@@ -1,6 +1,6 @@
-"""Who is told what, by e-mail and in the app: the steps of a match, the daily digest of new postings
+"""Who is told what, by e-mail and in the app: the steps of a match, the daily digest of new opportunities
 (its content, one per organization per day, never the same suggestion twice), and the expiry of
-postings; and the notifications endpoints."""
+opportunities; and the notifications endpoints."""
 
 import datetime
 from io import StringIO
@@ -10,10 +10,19 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from matchmaking import services
 from matchmaking.choices import NotificationKind
 from matchmaking.models import AlertSent, Match, Notification, Opportunity
-from tests.conftest import make_posting, make_user
+from matchmaking.services.alerts import (
+    alert_preferences,
+    close_expired_opportunities,
+    remind_expiring_opportunities,
+    send_suggestion_digests,
+    set_alert_preferences,
+)
+from matchmaking.services.errors import Conflict
+from matchmaking.services.matches import accept_match, decline_match, express_interest, start_match
+from matchmaking.services.outcomes import complete_match
+from tests.conftest import make_opportunity, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +31,7 @@ TODAY = timezone.localdate()
 
 @pytest.fixture(autouse=True)
 def no_real_model(fake_embedder):
-    """Digests rank postings; the real model is never loaded here."""
+    """Digests rank opportunities; the real model is never loaded here."""
 
 
 @pytest.fixture
@@ -57,7 +66,7 @@ def second_institute_editor(institute):
 @pytest.fixture
 def proposed(mails, party_editor, party_request, institute_offer, institute_editor, second_institute_editor):
     return mails(
-        services.express_interest,
+        express_interest,
         user=party_editor,
         request=party_request,
         offer=institute_offer,
@@ -83,7 +92,7 @@ def test_interest_is_told_to_the_other_sides_editors(
 
 def test_acceptance_is_told_to_the_interested_side(mails, proposed, party_editor, institute_editor):
     mail.outbox.clear()
-    mails(services.accept_match, proposed, user=institute_editor, note="Send us your files.")
+    mails(accept_match, proposed, user=institute_editor, note="Send us your files.")
     assert kinds(party_editor) == [NotificationKind.INTEREST_ACCEPTED]
     [message] = mail.outbox
     assert message.to == [party_editor.email]
@@ -93,7 +102,7 @@ def test_acceptance_is_told_to_the_interested_side(mails, proposed, party_editor
 
 def test_a_refusal_is_told_with_its_reason(mails, proposed, party_editor, institute_editor):
     mail.outbox.clear()
-    mails(services.decline_match, proposed, user=institute_editor, note="Our servers are full this year.")
+    mails(decline_match, proposed, user=institute_editor, note="Our servers are full this year.")
     assert kinds(party_editor) == [NotificationKind.INTEREST_DECLINED]
     assert "Our servers are full this year." in inbox(party_editor)[0].body
 
@@ -101,10 +110,10 @@ def test_a_refusal_is_told_with_its_reason(mails, proposed, party_editor, instit
 def test_completion_is_told_to_both_sides_but_not_the_actor(
     mails, proposed, party_editor, institute_editor, second_institute_editor
 ):
-    services.accept_match(proposed, user=institute_editor)
-    services.start_match(proposed, user=institute_editor)
+    accept_match(proposed, user=institute_editor)
+    start_match(proposed, user=institute_editor)
     mail.outbox.clear()
-    mails(services.complete_match, proposed, user=institute_editor, outcome={"summary": "Hosted."})
+    mails(complete_match, proposed, user=institute_editor, outcome={"summary": "Hosted."})
     assert NotificationKind.MATCH_COMPLETED in kinds(party_editor)
     assert NotificationKind.MATCH_COMPLETED in kinds(second_institute_editor)
     assert NotificationKind.MATCH_COMPLETED not in kinds(institute_editor)
@@ -114,8 +123,8 @@ def test_completion_is_told_to_both_sides_but_not_the_actor(
 def test_a_user_who_switched_emails_off_is_told_in_the_app_only(
     mails, party_editor, party_request, institute_offer, institute_editor
 ):
-    services.set_alert_preferences(institute_editor, email=False)
-    mails(services.express_interest, user=party_editor, request=party_request, offer=institute_offer)
+    set_alert_preferences(institute_editor, email=False)
+    mails(express_interest, user=party_editor, request=party_request, offer=institute_offer)
     assert kinds(institute_editor) == [NotificationKind.INTEREST_EXPRESSED]
     assert inbox(institute_editor) == []
 
@@ -123,15 +132,15 @@ def test_a_user_who_switched_emails_off_is_told_in_the_app_only(
 def test_a_refused_step_tells_nobody(mails, proposed, party, institute_editor, party_editor):
     Opportunity.objects.filter(pk=proposed.offer_id).update(status="closed")
     mail.outbox.clear()
-    with pytest.raises(services.Conflict):
-        mails(services.accept_match, proposed, user=institute_editor)
+    with pytest.raises(Conflict):
+        mails(accept_match, proposed, user=institute_editor)
     assert kinds(party_editor) == []
     assert mail.outbox == []
 
 
 def test_a_failing_mail_server_does_not_fail_the_step(mails, settings, proposed, institute_editor, caplog):
     settings.EMAIL_BACKEND = "tests.test_notifications.BrokenBackend"
-    match = mails(services.accept_match, proposed, user=institute_editor)
+    match = mails(accept_match, proposed, user=institute_editor)
     assert match.status == "accepted"
     assert "Could not send" in caplog.text
 
@@ -147,12 +156,12 @@ class BrokenBackend:
 # --------------------------------------------------------------------------- the daily digest
 
 
-def days_ago(posting, days):
-    Opportunity.objects.filter(pk=posting.pk).update(
+def days_ago(opportunity, days):
+    Opportunity.objects.filter(pk=opportunity.pk).update(
         published_at=timezone.now() - datetime.timedelta(days=days)
     )
-    posting.refresh_from_db()
-    return posting
+    opportunity.refresh_from_db()
+    return opportunity
 
 
 @pytest.fixture
@@ -168,13 +177,13 @@ def threshold(settings):
 
 
 def send_digests(mails, today=TODAY):
-    return mails(services.send_suggestion_digests, today=today)
+    return mails(send_suggestion_digests, today=today)
 
 
-def test_a_new_posting_that_fits_is_suggested_to_the_older_postings_organization(
+def test_a_new_opportunity_that_fits_is_suggested_to_the_older_opportunities_organization(
     mails, threshold, older_offer, party, institute_editor, party_editor
 ):
-    new = make_posting(
+    new = make_opportunity(
         party, "request", "Our national CHM website needs a host", cooperation_type_id="hosting"
     )
     assert send_digests(mails) == 1
@@ -198,14 +207,14 @@ def test_a_new_posting_that_fits_is_suggested_to_the_older_postings_organization
 def test_one_digest_per_organization_per_day(
     mails, threshold, older_offer, party, institute, institute_editor
 ):
-    second_offer = days_ago(make_posting(institute, "offer", "Mirror sites for CHM websites"), 20)
-    make_posting(party, "request", "Our national CHM website needs a host")
-    make_posting(party, "request", "A mirror for our CHM website")
+    second_offer = days_ago(make_opportunity(institute, "offer", "Mirror sites for CHM websites"), 20)
+    make_opportunity(party, "request", "Our national CHM website needs a host")
+    make_opportunity(party, "request", "A mirror for our CHM website")
     assert send_digests(mails) == 1
     [message] = inbox(institute_editor)
     assert message.subject == "2 new postings that fit yours"
     assert older_offer.title in message.body or second_offer.title in message.body
-    later = make_posting(party, "request", "Hosting of our CHM site, again")
+    later = make_opportunity(party, "request", "Hosting of our CHM site, again")
     assert send_digests(mails) == 0  # already one today
     assert send_digests(mails, today=TODAY + datetime.timedelta(days=1)) == 1
     tomorrow = inbox(institute_editor)[1]
@@ -214,44 +223,44 @@ def test_one_digest_per_organization_per_day(
 
 
 def test_a_suggestion_is_never_sent_twice(mails, threshold, older_offer, party, institute_editor):
-    make_posting(party, "request", "Our national CHM website needs a host")
+    make_opportunity(party, "request", "Our national CHM website needs a host")
     assert send_digests(mails) == 1
     for days in range(1, 4):
         assert send_digests(mails, today=TODAY + datetime.timedelta(days=days)) == 0
     assert len(inbox(institute_editor)) == 1
 
 
-def test_postings_below_the_threshold_are_not_suggested(mails, settings, older_offer, party):
+def test_opportunities_below_the_threshold_are_not_suggested(mails, settings, older_offer, party):
     settings.MATCH_ALERT_THRESHOLD = 0.99
-    make_posting(party, "request", "Our national CHM website needs a host")
+    make_opportunity(party, "request", "Our national CHM website needs a host")
     assert send_digests(mails) == 0
     assert not AlertSent.objects.exists()
 
 
-def test_postings_already_matched_are_not_suggested(mails, threshold, older_offer, party, party_editor):
-    new = make_posting(party, "request", "Our national CHM website needs a host")
-    services.express_interest(user=party_editor, request=new, offer=older_offer)
+def test_opportunities_already_matched_are_not_suggested(mails, threshold, older_offer, party, party_editor):
+    new = make_opportunity(party, "request", "Our national CHM website needs a host")
+    express_interest(user=party_editor, request=new, offer=older_offer)
     assert send_digests(mails) == 0
 
 
-def test_old_postings_are_not_suggested(mails, threshold, older_offer, party):
-    days_ago(make_posting(party, "request", "Our national CHM website needs a host"), 10)
+def test_old_opportunities_are_not_suggested(mails, threshold, older_offer, party):
+    days_ago(make_opportunity(party, "request", "Our national CHM website needs a host"), 10)
     assert send_digests(mails) == 0
 
 
 def test_users_who_switched_suggestions_off_get_no_digest(
     mails, threshold, older_offer, party, institute_editor, second_institute_editor
 ):
-    services.set_alert_preferences(institute_editor, suggestions=False)
-    make_posting(party, "request", "Our national CHM website needs a host")
+    set_alert_preferences(institute_editor, suggestions=False)
+    make_opportunity(party, "request", "Our national CHM website needs a host")
     assert send_digests(mails) == 1
     assert inbox(institute_editor) == [] and kinds(institute_editor) == []
     assert len(inbox(second_institute_editor)) == 1
 
 
 def test_no_digest_is_recorded_when_nobody_wants_it(mails, threshold, older_offer, party, institute_editor):
-    services.set_alert_preferences(institute_editor, suggestions=False)
-    make_posting(party, "request", "Our national CHM website needs a host")
+    set_alert_preferences(institute_editor, suggestions=False)
+    make_opportunity(party, "request", "Our national CHM website needs a host")
     assert send_digests(mails) == 0
     assert not AlertSent.objects.exists()
 
@@ -259,37 +268,37 @@ def test_no_digest_is_recorded_when_nobody_wants_it(mails, threshold, older_offe
 # --------------------------------------------------------------------------- expiry
 
 
-def test_an_ended_posting_is_closed_and_its_editors_told(mails, institute, institute_editor):
-    ended = make_posting(institute, "offer", "Grants for 2025", ends_on=TODAY - datetime.timedelta(days=1))
-    running = make_posting(institute, "offer", "Hosting", ends_on=TODAY)
-    assert mails(services.close_expired_postings) == 1
+def test_an_ended_opportunity_is_closed_and_its_editors_told(mails, institute, institute_editor):
+    ended = make_opportunity(
+        institute, "offer", "Grants for 2025", ends_on=TODAY - datetime.timedelta(days=1)
+    )
+    running = make_opportunity(institute, "offer", "Hosting", ends_on=TODAY)
+    assert mails(close_expired_opportunities) == 1
     ended.refresh_from_db()
     running.refresh_from_db()
     assert (ended.status, running.status) == ("closed", "open")
-    assert kinds(institute_editor) == [NotificationKind.POSTING_CLOSED]
+    assert kinds(institute_editor) == [NotificationKind.OPPORTUNITY_CLOSED]
     assert "ended and was closed" in inbox(institute_editor)[0].subject
-    assert mails(services.close_expired_postings) == 0
+    assert mails(close_expired_opportunities) == 0
 
 
 def test_editors_are_reminded_once_fourteen_days_before_the_end(mails, institute, institute_editor):
-    soon = make_posting(institute, "offer", "Ends soon", ends_on=TODAY + datetime.timedelta(days=14))
-    make_posting(institute, "offer", "Ends later", ends_on=TODAY + datetime.timedelta(days=15))
-    assert mails(services.remind_expiring_postings) == 1
+    soon = make_opportunity(institute, "offer", "Ends soon", ends_on=TODAY + datetime.timedelta(days=14))
+    make_opportunity(institute, "offer", "Ends later", ends_on=TODAY + datetime.timedelta(days=15))
+    assert mails(remind_expiring_opportunities) == 1
     [message] = inbox(institute_editor)
     assert message.subject == "Your offer “Ends soon” ends in 14 days"
     assert Notification.objects.get(user=institute_editor).opportunity == soon
-    assert (
-        mails(services.remind_expiring_postings, today=TODAY + datetime.timedelta(days=1)) == 1
-    )  # "Ends later"
-    assert mails(services.remind_expiring_postings, today=TODAY + datetime.timedelta(days=2)) == 0
+    assert mails(remind_expiring_opportunities, today=TODAY + datetime.timedelta(days=1)) == 1  # "Ends later"
+    assert mails(remind_expiring_opportunities, today=TODAY + datetime.timedelta(days=2)) == 0
 
 
 def test_the_scheduled_command_closes_reminds_and_sends_digests(
     mails, threshold, older_offer, institute, party, institute_editor
 ):
-    make_posting(institute, "offer", "Ended", ends_on=TODAY - datetime.timedelta(days=3))
-    make_posting(institute, "offer", "Ends soon", ends_on=TODAY + datetime.timedelta(days=5))
-    make_posting(party, "request", "Our national CHM website needs a host")
+    make_opportunity(institute, "offer", "Ended", ends_on=TODAY - datetime.timedelta(days=3))
+    make_opportunity(institute, "offer", "Ends soon", ends_on=TODAY + datetime.timedelta(days=5))
+    make_opportunity(party, "request", "Our national CHM website needs a host")
     out = StringIO()
     mails(call_command, "send_match_alerts", stdout=out)
     assert out.getvalue().strip() == (
@@ -299,11 +308,13 @@ def test_the_scheduled_command_closes_reminds_and_sends_digests(
 
 
 def test_the_command_takes_a_date(mails, institute):
-    posting = make_posting(institute, "offer", "Ends next month", ends_on=TODAY + datetime.timedelta(days=30))
+    opportunity = make_opportunity(
+        institute, "offer", "Ends next month", ends_on=TODAY + datetime.timedelta(days=30)
+    )
     tomorrow_of_end = (TODAY + datetime.timedelta(days=31)).isoformat()
     mails(call_command, "send_match_alerts", "--date", tomorrow_of_end, stdout=StringIO())
-    posting.refresh_from_db()
-    assert posting.status == "closed"
+    opportunity.refresh_from_db()
+    assert opportunity.status == "closed"
 
 
 # --------------------------------------------------------------------------- the endpoints
@@ -334,7 +345,7 @@ def test_alerts_are_switched_off_and_on(client_for, institute_editor):
     assert client.get(f"{NOTIFICATIONS}preferences/").json() == {"email": True, "suggestions": True}
     response = client.patch(f"{NOTIFICATIONS}preferences/", {"suggestions": False}, format="json")
     assert response.json() == {"email": True, "suggestions": False}
-    assert services.alert_preferences(institute_editor).suggestions is False
+    assert alert_preferences(institute_editor).suggestions is False
     assert client_for("anonymous").get(f"{NOTIFICATIONS}preferences/").status_code == 401
 
 

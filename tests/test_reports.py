@@ -9,6 +9,7 @@ import json
 from types import SimpleNamespace
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import transaction
 from django.urls import include, path
@@ -18,9 +19,8 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from openapi_spec_validator import validate
 
-from matchmaking import reports
 from matchmaking.choices import CAPACITY_HOLDING_STATUSES, MatchStatus
-from matchmaking.demo_history import load_history
+from matchmaking.management.demo_history import load_history
 from matchmaking.models import (
     Match,
     MatchEvent,
@@ -31,7 +31,8 @@ from matchmaking.models import (
     Outcome,
     OutcomeIndicator,
 )
-from tests.conftest import make_posting, make_user
+from matchmaking.reports import base, exports, figures, gaps, timing
+from tests.conftest import make_opportunity, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -43,8 +44,8 @@ def at(month, day, year=2025):
     return datetime.datetime(year, month, day, 12, tzinfo=datetime.UTC)
 
 
-def posting(organization, direction, title, published, kind, themes, objectives, status="open", **data):
-    created = make_posting(
+def opportunity(organization, direction, title, published, kind, themes, objectives, status="open", **data):
+    created = make_opportunity(
         organization,
         direction,
         title,
@@ -103,21 +104,25 @@ def build_history(party, institute):
     moldova = Organization.objects.create(name="Moldova CHM focal point", kind="party", country_id="MD")
     ngo = Organization.objects.create(name="Open Data NGO", kind="ngo", country_id="DE")
     h = SimpleNamespace(kenya=kenya, peru=peru, moldova=moldova, ngo=ngo)
-    h.o1 = posting(
+    h.o1 = opportunity(
         institute, "offer", "Hosting", at(1, 10), "hosting", ["information_systems"], ["3.1"], capacity=2
     )
-    h.o2 = posting(
+    h.o2 = opportunity(
         institute, "offer", "Training", at(2, 1), "training", ["information_systems", "cepa"],
         ["1.1", "GBF-TARGET-20"], capacity=3,
     )  # fmt: skip
-    h.o3 = posting(ngo, "offer", "Grants", at(2, 15), "funding", ["taxonomy"], ["1.1"], status="closed")
-    h.o4 = posting(ngo, "offer", "Draft offer", None, "research", ["taxonomy"], ["2.2"], status="draft")
-    h.r1 = posting(party, "request", "Host our site", at(1, 20), "hosting", ["information_systems"], ["3.1"])
-    h.r2 = posting(kenya, "request", "Train webmasters", at(3, 1), "training", ["cepa"], ["1.1"])
-    h.r3 = posting(peru, "request", "Taxonomy grants", at(4, 15), "funding", ["taxonomy"], ["1.1"])
-    h.r4 = posting(moldova, "request", "Barcoding", at(7, 1), "technology_transfer", ["biosafety"], ["1.2"])
-    h.r5 = posting(party, "request", "More training", at(10, 1), "training", ["cepa"], ["3.1"])
-    h.r6 = posting(party, "request", "Draft request", None, "training", ["cepa"], ["3.1"], status="draft")
+    h.o3 = opportunity(ngo, "offer", "Grants", at(2, 15), "funding", ["taxonomy"], ["1.1"], status="closed")
+    h.o4 = opportunity(ngo, "offer", "Draft offer", None, "research", ["taxonomy"], ["2.2"], status="draft")
+    h.r1 = opportunity(
+        party, "request", "Host our site", at(1, 20), "hosting", ["information_systems"], ["3.1"]
+    )
+    h.r2 = opportunity(kenya, "request", "Train webmasters", at(3, 1), "training", ["cepa"], ["1.1"])
+    h.r3 = opportunity(peru, "request", "Taxonomy grants", at(4, 15), "funding", ["taxonomy"], ["1.1"])
+    h.r4 = opportunity(
+        moldova, "request", "Barcoding", at(7, 1), "technology_transfer", ["biosafety"], ["1.2"]
+    )
+    h.r5 = opportunity(party, "request", "More training", at(10, 1), "training", ["cepa"], ["3.1"])
+    h.r6 = opportunity(party, "request", "Draft request", None, "training", ["cepa"], ["3.1"], status="draft")
     Opportunity.objects.filter(pk__in=[h.r1.pk, h.r2.pk]).update(status="closed")
 
     h.m1 = match(h.r1, h.o1, (P, at(1, 30)), (A, at(2, 9)), (IP, at(2, 20)), (C, at(5, 10)))
@@ -148,15 +153,15 @@ def kenya_member(history):
 
 
 def public(**filters):
-    return reports.ReportFilters(**filters)
+    return base.ReportFilters(**filters)
 
 
 def as_user(user, **filters):
-    return reports.ReportFilters(user=user, **filters)
+    return base.ReportFilters(user=user, **filters)
 
 
 NO_MATCHES = dict.fromkeys(["total", *MatchStatus.values], 0)
-NO_INDICATORS = dict.fromkeys(reports.TOTALLED_INDICATORS, 0)
+NO_INDICATORS = dict.fromkeys(base.TOTALLED_INDICATORS, 0)
 
 
 def matches(**counts):
@@ -171,7 +176,7 @@ def indicators(**totals):
 
 
 def test_summary_counts_public_figures(history):
-    assert reports.summary(public()) == {
+    assert figures.summary(public()) == {
         "offers": 3,
         "requests": 5,
         "open_offers": 2,
@@ -187,8 +192,8 @@ def test_private_outcome_counts_for_staff_and_members_involved_only(
     history, staff, kenya_member, institute_editor, party_editor, outsider
 ):
     def seen(user):
-        figures = reports.summary(as_user(user))
-        return figures["outcomes"], figures["indicators"]["people_trained"]
+        totals = figures.summary(as_user(user))
+        return totals["outcomes"], totals["indicators"]["people_trained"]
 
     assert seen(staff) == (2, 12)
     assert seen(kenya_member) == (2, 12)  # the requesting side
@@ -199,25 +204,25 @@ def test_private_outcome_counts_for_staff_and_members_involved_only(
 
 
 def test_drafts_never_count(history, staff):
-    figures = reports.summary(as_user(staff))
-    assert (figures["offers"], figures["requests"]) == (3, 5)
+    totals = figures.summary(as_user(staff))
+    assert (totals["offers"], totals["requests"]) == (3, 5)
 
 
-def test_postings_waiting_for_approval_or_hidden_never_count(history, staff):
+def test_opportunities_waiting_for_approval_or_hidden_never_count(history, staff):
     Opportunity.objects.filter(pk=history.o1.pk).update(moderation="pending")
     Opportunity.objects.filter(pk=history.r3.pk).update(moderation="hidden")
-    figures = reports.summary(as_user(staff))
-    assert (figures["offers"], figures["requests"], figures["open_offers"], figures["open_requests"]) == (
+    totals = figures.summary(as_user(staff))
+    assert (totals["offers"], totals["requests"], totals["open_offers"], totals["open_requests"]) == (
         2,
         4,
         1,
         2,
     )
-    assert figures["matches"] == matches(declined=1, completed=1)  # m1 and m4 went with them
+    assert totals["matches"] == matches(declined=1, completed=1)  # m1 and m4 went with them
 
 
 def test_summary_of_an_empty_database(db):
-    assert reports.summary(public()) == {
+    assert figures.summary(public()) == {
         "offers": 0,
         "requests": 0,
         "open_offers": 0,
@@ -237,7 +242,7 @@ def by_objective(rows):
 
 
 def test_objectives_figures(history):
-    rows = by_objective(reports.objectives(public(framework="CHM-2010")))
+    rows = by_objective(figures.objectives(public(framework="CHM-2010")))
     assert list(rows)[:3] == ["1.1", "1.2", "1.3"]
     assert len(rows) == 12
     one = rows["1.1"]
@@ -261,7 +266,7 @@ def test_objectives_figures(history):
 
 
 def test_objectives_count_private_outcomes_for_staff(history, staff):
-    rows = by_objective(reports.objectives(as_user(staff)))
+    rows = by_objective(figures.objectives(as_user(staff)))
     assert (rows["1.1"]["outcomes"], rows["1.1"]["indicators"]) == (1, indicators(people_trained=12))
     target = rows["GBF-TARGET-20"]
     assert target["framework"] == "GBF" and target["goal"] is None
@@ -271,7 +276,7 @@ def test_objectives_count_private_outcomes_for_staff(history, staff):
 
 
 def test_objectives_of_one_framework(history):
-    rows = reports.objectives(public(framework="GBF"))
+    rows = figures.objectives(public(framework="GBF"))
     assert {row["framework"] for row in rows} == {"GBF"}
     assert len(rows) == 23
 
@@ -291,7 +296,7 @@ def figures_of(row):
 
 
 def test_breakdown_by_un_group(history):
-    rows = {row["key"]: row for row in reports.breakdown(public(), "un_group")}
+    rows = {row["key"]: row for row in figures.breakdown(public(), "un_group")}
     assert list(rows) == ["AFR", "EEG", "GRULAC", "WEOG"]  # by label; APAC has nothing
     assert rows["AFR"]["label"] == "African States"
     assert figures_of(rows["AFR"]) == (0, 3, 0, 1, 3, 1)
@@ -303,7 +308,7 @@ def test_breakdown_by_un_group(history):
 
 
 def test_breakdown_by_offer_side(history):
-    rows = {row["key"]: row for row in reports.breakdown(public(), "cooperation_type", side="offer")}
+    rows = {row["key"]: row for row in figures.breakdown(public(), "cooperation_type", side="offer")}
     assert {key: row["matches"]["total"] for key, row in rows.items()} == {
         "funding": 1,
         "hosting": 1,
@@ -314,7 +319,7 @@ def test_breakdown_by_offer_side(history):
 
 
 def test_breakdown_by_quarter_has_every_quarter_in_order(history):
-    rows = reports.breakdown(public(), "quarter")
+    rows = figures.breakdown(public(), "quarter")
     assert [row["key"] for row in rows] == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
     assert [figures_of(row) for row in rows] == [
         (3, 2, 2, 0, 3, 0),
@@ -326,45 +331,43 @@ def test_breakdown_by_quarter_has_every_quarter_in_order(history):
 
 def test_breakdown_by_year_theme_kind_and_country(history):
     assert [
-        (r["key"], r["requests"], r["matches"]["total"]) for r in reports.breakdown(public(), "year")
+        (r["key"], r["requests"], r["matches"]["total"]) for r in figures.breakdown(public(), "year")
     ] == [(2025, 5, 4)]
-    themes = {row["key"]: figures_of(row) for row in reports.breakdown(public(), "theme")}
+    themes = {row["key"]: figures_of(row) for row in figures.breakdown(public(), "theme")}
     assert themes["cepa"] == (1, 2, 1, 1, 2, 0)
     assert themes["biosafety"] == (0, 1, 0, 1, 0, 0)
-    kinds = {row["label"]: row["offers"] for row in reports.breakdown(public(), "organization_kind")}
+    kinds = {row["label"]: row["offers"] for row in figures.breakdown(public(), "organization_kind")}
     assert kinds == {"Institute": 2, "Non-governmental organization": 1, "Party (national focal point)": 0}
-    countries = {row["key"]: row["requests"] for row in reports.breakdown(public(), "country")}
+    countries = {row["key"]: row["requests"] for row in figures.breakdown(public(), "country")}
     assert countries == {"BE": 0, "CD": 2, "DE": 0, "KE": 1, "MD": 1, "PE": 1}
 
 
 def test_period_filter_bounds_each_table_by_its_own_date(history, staff):
     quarter = {"date_from": datetime.date(2025, 4, 1), "date_to": datetime.date(2025, 6, 30)}
-    figures = reports.summary(as_user(staff, **quarter))
-    assert (figures["offers"], figures["requests"], figures["open_requests"]) == (0, 1, 1)  # r3
-    assert figures["matches"] == matches(proposed=1)  # m4
-    assert figures["outcomes"] == 2  # both, achieved on 10 May and on 30 June (inclusive)
+    totals = figures.summary(as_user(staff, **quarter))
+    assert (totals["offers"], totals["requests"], totals["open_requests"]) == (0, 1, 1)  # r3
+    assert totals["matches"] == matches(proposed=1)  # m4
+    assert totals["outcomes"] == 2  # both, achieved on 10 May and on 30 June (inclusive)
 
 
 def test_framework_filter(history, staff):
-    figures = reports.summary(as_user(staff, framework="GBF"))
-    assert (figures["offers"], figures["open_offers"], figures["requests"]) == (1, 1, 0)
-    assert figures["matches"] == matches(declined=1, completed=1)
-    assert (figures["outcomes"], figures["indicators"]["people_trained"]) == (1, 12)
+    totals = figures.summary(as_user(staff, framework="GBF"))
+    assert (totals["offers"], totals["open_offers"], totals["requests"]) == (1, 1, 0)
+    assert totals["matches"] == matches(declined=1, completed=1)
+    assert (totals["outcomes"], totals["indicators"]["people_trained"]) == (1, 12)
 
 
 def test_period_must_not_end_before_it_starts():
-    with pytest.raises(reports.ValidationError):
-        reports.ReportFilters(date_from=datetime.date(2025, 2, 1), date_to=datetime.date(2025, 1, 1))
+    with pytest.raises(ValidationError):
+        base.ReportFilters(date_from=datetime.date(2025, 2, 1), date_to=datetime.date(2025, 1, 1))
 
 
 # --------------------------------------------------------------------------- gaps
 
 
 def test_objectives_and_themes_with_requests_and_no_offer(history):
-    assert [(r["objective"], r["open_requests"]) for r in reports.uncovered_objectives(public())] == [
-        ("1.2", 1)
-    ]
-    assert [(r["theme"], r["open_requests"]) for r in reports.uncovered_themes(public())] == [
+    assert [(r["objective"], r["open_requests"]) for r in gaps.uncovered_objectives(public())] == [("1.2", 1)]
+    assert [(r["theme"], r["open_requests"]) for r in gaps.uncovered_themes(public())] == [
         ("taxonomy", 1),  # its only offer is closed
         ("biosafety", 1),
     ]
@@ -372,12 +375,12 @@ def test_objectives_and_themes_with_requests_and_no_offer(history):
 
 def test_open_offers_of_any_date_close_a_gap(history):
     later = public(date_from=datetime.date(2025, 4, 1))  # o1 and o2 were published before
-    assert [row["objective"] for row in reports.uncovered_objectives(later)] == ["1.2"]
-    assert [row["theme"] for row in reports.uncovered_themes(later)] == ["taxonomy", "biosafety"]
+    assert [row["objective"] for row in gaps.uncovered_objectives(later)] == ["1.2"]
+    assert [row["theme"] for row in gaps.uncovered_themes(later)] == ["taxonomy", "biosafety"]
 
 
 def test_requests_waiting_longest_without_interest(history):
-    rows = reports.unanswered_requests(public())
+    rows = gaps.unanswered_requests(public())
     assert [row["id"] for row in rows] == [history.r4.pk, history.r5.pk]
     assert rows[0]["days_open"] == (timezone.now() - at(7, 1)).days
     assert (rows[0]["country"], rows[0]["un_group"], rows[0]["cooperation_type"]) == (
@@ -385,18 +388,18 @@ def test_requests_waiting_longest_without_interest(history):
         "EEG",
         "technology_transfer",
     )
-    assert [row["id"] for row in reports.unanswered_requests(public(), limit=1)] == [history.r4.pk]
+    assert [row["id"] for row in gaps.unanswered_requests(public(), limit=1)] == [history.r4.pk]
 
 
 def test_regions_whose_requests_go_unanswered(history):
-    rows = reports.unanswered_by_region(public())
+    rows = gaps.unanswered_by_region(public())
     assert [
         (r["key"], r["requests"], r["open_requests"], r["without_interest"], r["share_without_interest"])
         for r in rows
     ] == [("AFR", 3, 1, 1, 1.0), ("EEG", 1, 1, 1, 1.0), ("GRULAC", 1, 1, 0, 0.0)]
     assert rows[0]["oldest_without_interest"] == at(10, 1)
     assert rows[2]["oldest_without_interest"] is None
-    countries = reports.unanswered_by_region(public(), by="country")
+    countries = gaps.unanswered_by_region(public(), by="country")
     assert [(r["key"], r["without_interest"]) for r in countries] == [("CD", 1), ("MD", 1), ("PE", 0)]
 
 
@@ -408,7 +411,7 @@ def spread(median, p90):
 
 
 def test_time_to_match_overall(history):
-    [row] = reports.time_to_match(public())
+    [row] = timing.time_to_match(public())
     assert row == {
         "key": "all",
         "label": "All requests",
@@ -421,16 +424,16 @@ def test_time_to_match_overall(history):
 
 
 def test_time_to_match_per_cooperation_type_un_group_and_quarter(history):
-    by_type = {row["key"]: row for row in reports.time_to_match(public(), "cooperation_type")}
+    by_type = {row["key"]: row for row in timing.time_to_match(public(), "cooperation_type")}
     assert list(by_type) == ["funding", "hosting", "technology_transfer", "training"]
     assert by_type["training"]["requests"] == 2
     assert by_type["training"]["days_to_interest"] == spread(4.0, 4.0)
     assert by_type["training"]["days_to_acceptance"] == spread(30.0, 30.0)
     assert by_type["technology_transfer"]["days_to_interest"] == spread(None, None)
-    by_group = {row["key"]: row for row in reports.time_to_match(public(), "un_group")}
+    by_group = {row["key"]: row for row in timing.time_to_match(public(), "un_group")}
     assert by_group["AFR"]["days_to_interest"] == spread(7.0, 9.4)
     assert by_group["AFR"]["days_to_acceptance"] == spread(25.0, 29.0)
-    by_quarter = reports.time_to_match(public(), "quarter")
+    by_quarter = timing.time_to_match(public(), "quarter")
     assert [(r["key"], r["requests"], r["days_to_interest"]["median"]) for r in by_quarter] == [
         ("2025-Q1", 2, 7.0),
         ("2025-Q2", 1, 30.0),
@@ -440,10 +443,10 @@ def test_time_to_match_per_cooperation_type_un_group_and_quarter(history):
 
 
 def test_percentile_interpolates_like_percentile_cont():
-    assert reports.percentile([], 0.5) is None
-    assert reports.percentile([5], 0.9) == 5
-    assert reports.percentile([1, 2, 3, 4], 0.5) == 2.5
-    assert reports.percentile([10, 0, 20], 0.9) == pytest.approx(18.0)
+    assert timing.percentile([], 0.5) is None
+    assert timing.percentile([5], 0.9) == 5
+    assert timing.percentile([1, 2, 3, 4], 0.5) == 2.5
+    assert timing.percentile([10, 0, 20], 0.9) == pytest.approx(18.0)
 
 
 # --------------------------------------------------------------------------- API
@@ -546,7 +549,7 @@ def test_empty_report_csv_still_has_its_header(client, db):
 # --------------------------------------------------------------------------- exports
 
 
-def test_export_postings_streams_what_the_user_may_see(client_for, history, party_editor):
+def test_export_opportunities_streams_what_the_user_may_see(client_for, history, party_editor):
     response = get(client_for("anonymous"), "export/postings/")
     assert response.streaming
     assert response["Content-Disposition"] == 'attachment; filename="postings.csv"'
@@ -563,7 +566,7 @@ def test_export_postings_streams_what_the_user_may_see(client_for, history, part
     assert history.r6.pk in {int(pk) for pk in own_draft}
 
 
-def test_export_postings_drills_down_to_an_objectives_open_offers(client, history):
+def test_export_opportunities_drills_down_to_an_objectives_open_offers(client, history):
     rows = parse_csv(get(client, "export/postings/", objective="1.1", direction="offer", live="true"))
     assert [int(row["id"]) for row in rows] == [history.o2.pk]
     rows = parse_csv(get(client, "export/postings/", un_group="AFR", format="csv"))
@@ -606,7 +609,7 @@ def test_export_outcomes_with_indicator_totals(client_for, history, staff):
 def add_more_history(history):
     """More of everything, to show the query counts do not grow with the data."""
     for number in range(5):
-        request = posting(
+        request = opportunity(
             history.kenya,
             "request",
             f"More {number}",
@@ -620,15 +623,15 @@ def add_more_history(history):
 
 
 REPORT_QUERIES = [
-    (reports.summary, {}, 3),
-    (reports.objectives, {}, 2),
-    (reports.breakdown, {"by": "theme"}, 3),
-    (reports.breakdown, {"by": "quarter"}, 3),
-    (reports.uncovered_objectives, {}, 1),
-    (reports.uncovered_themes, {}, 1),
-    (reports.unanswered_requests, {}, 1),
-    (reports.unanswered_by_region, {}, 1),
-    (reports.time_to_match, {"by": "cooperation_type"}, 1),
+    (figures.summary, {}, 3),
+    (figures.objectives, {}, 2),
+    (figures.breakdown, {"by": "theme"}, 3),
+    (figures.breakdown, {"by": "quarter"}, 3),
+    (gaps.uncovered_objectives, {}, 1),
+    (gaps.uncovered_themes, {}, 1),
+    (gaps.unanswered_requests, {}, 1),
+    (gaps.unanswered_by_region, {}, 1),
+    (timing.time_to_match, {"by": "cooperation_type"}, 1),
 ]
 
 
@@ -646,7 +649,7 @@ def test_each_report_takes_a_fixed_number_of_queries(
 
 def test_exports_read_in_chunks_with_a_fixed_number_of_queries(history, staff, django_assert_num_queries):
     add_more_history(history)
-    for rows, queries in ((reports.posting_rows, 3), (reports.match_rows, 1), (reports.outcome_rows, 3)):
+    for rows, queries in ((exports.opportunity_rows, 3), (exports.match_rows, 1), (exports.outcome_rows, 3)):
         with django_assert_num_queries(queries):
             assert len(list(rows(as_user(staff)))) > 6
 
@@ -654,7 +657,7 @@ def test_exports_read_in_chunks_with_a_fixed_number_of_queries(history, staff, d
 def test_report_endpoint_query_count(client, history, django_assert_max_num_queries):
     with django_assert_max_num_queries(3):  # the objectives, then the outcomes
         get(client, "objectives/", format="csv")
-    with django_assert_max_num_queries(4):  # the framework, then the postings, matches and outcomes
+    with django_assert_max_num_queries(4):  # the framework, then the opportunities, matches and outcomes
         get(client, "breakdown/", by="un_group", framework="GBF")
 
 
@@ -663,7 +666,7 @@ def test_report_endpoint_query_count(client, history, django_assert_max_num_quer
 
 def test_schema_documents_the_reports_without_warnings():
     GENERATOR_STATS.reset()
-    generator = SchemaGenerator(patterns=[path("api/v1/reports/", include("api.reports"))])
+    generator = SchemaGenerator(patterns=[path("api/v1/reports/", include("api.reports.urls"))])
     schema = json.loads(OpenApiJsonRenderer().render(generator.get_schema(public=True), renderer_context={}))
     assert not GENERATOR_STATS, "warnings or errors while generating the schema"
     validate(schema)
@@ -673,7 +676,7 @@ def test_schema_documents_the_reports_without_warnings():
     assert set(summary["responses"]["200"]["content"]) == {"application/json", "text/csv"}
     breakdown = schema["paths"]["/api/v1/reports/breakdown/"]["get"]
     [by] = [p for p in breakdown["parameters"] if p["name"] == "by"]
-    assert by["schema"]["enum"] == list(reports.BREAKDOWNS)
+    assert by["schema"]["enum"] == list(base.BREAKDOWNS)
     export = schema["paths"]["/api/v1/reports/export/outcomes/"]["get"]
     assert set(export["responses"]["200"]["content"]) == {"text/csv"}
     assert "400" in export["responses"]
@@ -721,7 +724,7 @@ def test_demo_history_is_seeded_consistent_and_loaded_once(db):
         assert opportunity.capacity_held <= opportunity.capacity
     held = Match.objects.filter(status__in=CAPACITY_HOLDING_STATUSES)
     assert held.values("request").distinct().count() == held.count()  # a request takes one partner
-    assert reports.uncovered_themes(public())  # the history has its gaps
+    assert gaps.uncovered_themes(public())  # the history has its gaps
 
 
 def test_load_demo_with_history(fake_embedder):

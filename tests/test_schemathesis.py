@@ -9,7 +9,7 @@ besides schemathesis's deterministic coverage cases. SCHEMATHESIS_MAX_EXAMPLES=2
 Two of schemathesis's default checks are left out, on purpose:
 - `positive_data_acceptance` expects every schema-valid request to be accepted, but most of this API's
   refusals depend on the database, which a JSON schema cannot express: unknown country or objective
-  codes, postings the user may not see, dates in the wrong order, a wrong password, a step the match's
+  codes, opportunities the user may not see, dates in the wrong order, a wrong password, a step the match's
   status does not allow. Those are 400, 404 and 409 answers with a message, as documented.
 - `negative_data_rejection` expects every schema-violating request to be refused, but query strings
   are read leniently on purpose, as HTML forms send them: an empty or unparsable filter is ignored
@@ -28,10 +28,12 @@ from rest_framework.authtoken.models import Token
 from rest_framework.throttling import SimpleRateThrottle
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
-from matchmaking import services
 from matchmaking.models import Notification, Objective
+from matchmaking.services.embeddings import embed_opportunities
+from matchmaking.services.matches import accept_match, express_interest, start_match
+from matchmaking.services.outcomes import complete_match
 from matchmaking.wsgi import application
-from tests.conftest import make_posting
+from tests.conftest import make_opportunity
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "8"))
 
@@ -68,27 +70,27 @@ def wsgi_connections():
 
 @pytest.fixture
 def seeded(db, staff, party, institute, party_editor, institute_editor, fake_embedder, monkeypatch):
-    """A history to act on: postings, matches at each stage, an outcome, a notification; and no
+    """A history to act on: opportunities, matches at each stage, an outcome, a notification; and no
     throttle in the way (throttles have their own tests)."""
     for scope in ("anon", "user", "writes", "token"):
         monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, scope, "100000/min")
-    request = make_posting(
+    request = make_opportunity(
         party, "request", "Our CHM website needs a host", cooperation_type_id="hosting", capacity=3
     )
     offers = [
-        make_posting(
+        make_opportunity(
             institute, "offer", f"Hosting of CHM websites {n}", cooperation_type_id="hosting", capacity=3
         )
         for n in range(3)
     ]
-    services.embed_opportunities([request.pk, *(offer.pk for offer in offers)])
+    embed_opportunities([request.pk, *(offer.pk for offer in offers)])
     proposed, started, completed = (
-        services.express_interest(user=party_editor, request=request, offer=offer) for offer in offers
+        express_interest(user=party_editor, request=request, offer=offer) for offer in offers
     )
     for match in (started, completed):
-        services.accept_match(match, user=institute_editor)
-        services.start_match(match, user=party_editor)
-    outcome = services.complete_match(completed, user=institute_editor, outcome={"summary": "Hosted."})
+        accept_match(match, user=institute_editor)
+        start_match(match, user=party_editor)
+    outcome = complete_match(completed, user=institute_editor, outcome={"summary": "Hosted."})
     notification = Notification.objects.create(
         user=staff, kind="suggestions", message="New postings fit yours."
     )

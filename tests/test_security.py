@@ -15,7 +15,7 @@ from django.test import override_settings
 from django.urls import reverse
 from rest_framework.throttling import SimpleRateThrottle
 
-from tests.conftest import PASSWORD, make_posting
+from tests.conftest import PASSWORD, make_opportunity
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION = {
@@ -110,14 +110,14 @@ def test_https_responses_carry_hsts(client, db):
 @pytest.fixture
 def pages(db, party, party_editor, institute, fake_embedder):
     """The main pages, as the requesting Party's editor sees them."""
-    posting = make_posting(party, "request", "Our national CHM website needs a reliable host")
-    make_posting(institute, "offer", "Hosting of national CHM websites")
+    opportunity = make_opportunity(party, "request", "Our national CHM website needs a reliable host")
+    make_opportunity(institute, "offer", "Hosting of national CHM websites")
     return [
         "/",
         reverse("web:browse"),
         reverse("web:search") + "?q=hosting",
-        reverse("web:posting", args=[posting.pk]),
-        reverse("web:posting_create"),
+        reverse("web:opportunity", args=[opportunity.pk]),
+        reverse("web:opportunity_create"),
         reverse("web:my_organization"),
         reverse("web:dashboard"),
         reverse("web:login"),
@@ -283,12 +283,13 @@ def test_api_refuses_a_body_over_the_cap_with_413(client_for, party):
 @override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=2_000)
 def test_pages_refuse_a_form_over_the_cap(client_as, party_editor, party):
     response = client_as(party_editor).post(
-        reverse("web:posting_create"), {"title": "Big", "description": "x" * 5_000, "organization": party.pk}
+        reverse("web:opportunity_create"),
+        {"title": "Big", "description": "x" * 5_000, "organization": party.pk},
     )
     assert response.status_code == 400
 
 
-def test_the_default_cap_leaves_room_for_the_largest_posting(client_for, party):
+def test_the_default_cap_leaves_room_for_the_largest_opportunity(client_for, party):
     data = {
         "direction": "request",
         "title": "t" * 200,

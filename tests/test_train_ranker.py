@@ -8,12 +8,16 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
-from matchmaking import matching, services
 from matchmaking.choices import MatchStatus
 from matchmaking.models import Match, RankerWeights
+from matchmaking.recommendations.recommend import recommend
+from matchmaking.recommendations.training import labelled_examples
+from matchmaking.recommendations.weights import current_weights
+from matchmaking.services.ranking import train_ranker
+from ml.features import FEATURES
 from ml.learning import compare
-from ml.ranking import FEATURES, Weights
-from tests.conftest import make_posting, make_user
+from ml.ranking import Weights
+from tests.conftest import make_opportunity, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -49,9 +53,9 @@ def answered_matches(party, institute, n=12, seed=1, text_decides=False):
         request_type, offer_type = ("training", "training") if accepted else ("funding", "hosting")
         if text_decides:
             request_type = offer_type = "other"
-        request = make_posting(party, "request", f"R{i} {request_text}", description=request_text,
+        request = make_opportunity(party, "request", f"R{i} {request_text}", description=request_text,
                                cooperation_type_id=request_type)  # fmt: skip
-        offer = make_posting(institute, "offer", f"O{i} {offer_text}", description=offer_text,
+        offer = make_opportunity(institute, "offer", f"O{i} {offer_text}", description=offer_text,
                              cooperation_type_id=offer_type)  # fmt: skip
         statuses = [MatchStatus.ACCEPTED, MatchStatus.COMPLETED] if accepted else [
             MatchStatus.DECLINED, MatchStatus.WITHDRAWN]  # fmt: skip
@@ -60,11 +64,11 @@ def answered_matches(party, institute, n=12, seed=1, text_decides=False):
 
 def test_answered_matches_are_the_labelled_examples(party, institute):
     answered_matches(party, institute, n=3)
-    request = make_posting(party, "request", "Unanswered")
-    offer = make_posting(institute, "offer", "Unanswered")
+    request = make_opportunity(party, "request", "Unanswered")
+    offer = make_opportunity(institute, "offer", "Unanswered")
     Match.objects.create(request=request, offer=offer, initiated_by=party, status=MatchStatus.PROPOSED)
     Match.objects.create(request=request, offer=offer, initiated_by=party, status=MatchStatus.CANCELLED)
-    features, labels = services.labelled_examples()
+    features, labels = labelled_examples()
     assert features.shape == (6, len(FEATURES))
     assert sorted(labels.tolist()) == [0, 0, 0, 1, 1, 1]
     assert ((features >= 0) & (features <= 1)).all()
@@ -72,38 +76,38 @@ def test_answered_matches_are_the_labelled_examples(party, institute):
 
 def test_with_too_few_labels_the_hand_set_weights_stay(party, institute):
     answered_matches(party, institute, n=4)
-    report = services.train_ranker()
+    report = train_ranker()
     assert report.labels == 8
     assert report.stored is None
     assert "fewer than 20" in report.message
     assert not RankerWeights.objects.exists()
-    assert matching.current_weights() == Weights()
+    assert current_weights() == Weights()
 
 
 def test_better_weights_are_stored_and_used(party, institute, fake_embedder):
     answered_matches(party, institute)
-    report = services.train_ranker()
+    report = train_ranker()
     assert report.stored is not None, report.message
     assert report.learned_score > report.baseline_score
     stored = RankerWeights.objects.get()
     assert stored.is_active and stored.labels == 24 and stored.positives == 12
     assert stored.baseline == Weights().to_dict()
-    learned = matching.current_weights()
+    learned = current_weights()
     assert learned == Weights.from_dict(stored.weights)
     assert learned.type > learned.semantic  # the kind of cooperation decided, not the texts
 
-    need = make_posting(party, "request", "Training of webmasters", cooperation_type_id="training")
-    make_posting(institute, "offer", "Training courses for webmasters", cooperation_type_id="training")
-    [result, *_] = matching.recommend(need)
+    need = make_opportunity(party, "request", "Training of webmasters", cooperation_type_id="training")
+    make_opportunity(institute, "offer", "Training courses for webmasters", cooperation_type_id="training")
+    [result, *_] = recommend(need)
     assert result["reasons"]["weights"]["source"] == "learned"
     assert result["reasons"]["weights"]["id"] == stored.pk
     assert result["reasons"]["weights"]["labels"] == 24
 
 
 def test_recommendations_name_the_hand_set_weights_until_then(party, institute, fake_embedder):
-    need = make_posting(party, "request", "Training of webmasters")
-    make_posting(institute, "offer", "Training courses for webmasters")
-    [result] = matching.recommend(need)
+    need = make_opportunity(party, "request", "Training of webmasters")
+    make_opportunity(institute, "offer", "Training courses for webmasters")
+    [result] = recommend(need)
     assert result["reasons"]["weights"]["source"] == "hand-set"
     assert result["reasons"]["weights"]["weights"] == Weights().to_dict()
 
@@ -113,17 +117,17 @@ def test_a_worse_model_is_never_stored(party, institute, monkeypatch):
     # whatever is learned, it only looks at the dates, which say nothing here
     monkeypatch.setattr("ml.learning.learn_weights", lambda *args, **kwargs: Weights.from_dict(
         {name: 1.0 if name == "dates" else 0.0 for name in FEATURES}))  # fmt: skip
-    report = services.train_ranker()
+    report = train_ranker()
     assert report.learned_score < report.baseline_score
     assert report.stored is None
     assert "no better" in report.message
     assert not RankerWeights.objects.exists()
-    assert matching.current_weights() == Weights()
+    assert current_weights() == Weights()
 
 
 def test_weights_that_rank_no_better_than_those_in_use_are_not_stored(party, institute):
     answered_matches(party, institute, text_decides=True)
-    report = services.train_ranker()
+    report = train_ranker()
     assert report.baseline_score == pytest.approx(1.0)
     assert report.stored is None
     assert not RankerWeights.objects.exists()
@@ -131,8 +135,8 @@ def test_weights_that_rank_no_better_than_those_in_use_are_not_stored(party, ins
 
 def test_new_weights_must_beat_the_learned_ones_in_use(party, institute):
     answered_matches(party, institute)
-    first = services.train_ranker().stored
-    report = services.train_ranker()
+    first = train_ranker().stored
+    report = train_ranker()
     assert report.baseline_score == pytest.approx(first.score, abs=0.05)
     if report.stored is None:
         assert RankerWeights.objects.get(is_active=True) == first
@@ -161,7 +165,7 @@ def test_the_command_takes_the_number_of_labels(party, institute):
 
 def test_the_admin_shows_the_weights_in_use_and_their_provenance(client, party, institute):
     answered_matches(party, institute)
-    stored = services.train_ranker().stored
+    stored = train_ranker().stored
     client.force_login(make_user("admin", is_staff=True, is_superuser=True))
     page = client.get("/admin/matchmaking/rankerweights/", follow=True).content.decode()
     assert f"Ranking uses the learned #{stored.pk} weights" in page

@@ -12,7 +12,7 @@ from django.utils import translation
 
 from matchmaking.models import Opportunity
 from matchmaking.views.reasons import plain_reasons
-from tests.conftest import make_posting
+from tests.conftest import make_opportunity
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 
@@ -89,30 +89,30 @@ def test_the_switcher_comes_back_to_the_same_page(client):
 def test_vocabularies_are_shown_in_the_users_language(client, party_editor, language, labels):
     client.force_login(party_editor)
     client.post(reverse("web:set_language"), {"language": language, "next": "/"})
-    for url in (reverse("web:posting_create"), reverse("web:browse")):
+    for url in (reverse("web:opportunity_create"), reverse("web:browse")):
         text = client.get(url).text
         for label in labels:
             assert label in text, (url, label)
 
 
 @pytest.mark.django_db
-def test_a_posting_shows_dates_in_the_users_language(client, institute):
-    posting = make_posting(institute, "offer", "Grants", ends_on=datetime.date(2027, 3, 15))
+def test_an_opportunity_shows_dates_in_the_users_language(client, institute):
+    opportunity = make_opportunity(institute, "offer", "Grants", ends_on=datetime.date(2027, 3, 15))
     client.post(reverse("web:set_language"), {"language": "fr", "next": "/"})
-    text = client.get(reverse("web:posting", args=[posting.pk])).text
+    text = client.get(reverse("web:opportunity", args=[opportunity.pk])).text
     assert "15 mars 2027" in text
     client.post(reverse("web:set_language"), {"language": "es", "next": "/"})
-    assert "15 de marzo de 2027" in client.get(reverse("web:posting", args=[posting.pk])).text
+    assert "15 de marzo de 2027" in client.get(reverse("web:opportunity", args=[opportunity.pk])).text
 
 
 @pytest.mark.django_db
 def test_numbers_are_localised(client, institute):
     for n in range(3):
-        make_posting(institute, "offer", f"Offer {n}")
+        make_opportunity(institute, "offer", f"Offer {n}")
     Opportunity.objects.update(capacity=1500)
     client.post(reverse("web:set_language"), {"language": "fr", "next": "/"})
-    posting = Opportunity.objects.first()
-    text = client.get(reverse("web:posting", args=[posting.pk])).text
+    opportunity = Opportunity.objects.first()
+    text = client.get(reverse("web:opportunity", args=[opportunity.pk])).text
     assert "1500 partenaires" in text or "1\u202f500 partenaires" in text or "1 500 partenaires" in text
 
 

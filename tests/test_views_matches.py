@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from matchmaking import services
 from matchmaking.choices import MatchStatus
 from matchmaking.models import Match, Objective, Opportunity, Outcome
+from matchmaking.services.matches import accept_match, express_interest, start_match
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def match(institute_editor, institute_offer, party_request):
     """The institute expressed interest in the Party's request."""
-    return services.express_interest(
+    return express_interest(
         user=institute_editor, request=party_request, offer=institute_offer, message="We can host it."
     )
 
@@ -69,7 +69,7 @@ def test_a_visitor_is_asked_to_sign_in(client, match):
     assert response.status_code == 302 and response.url.startswith(reverse("web:login"))
 
 
-def test_the_page_shows_both_postings_and_the_history(client_as, party_editor, match):
+def test_the_page_shows_both_opportunities_and_the_history(client_as, party_editor, match):
     response = client_as(party_editor).get(url(match))
     text = response.text
     assert match.request.title in text and match.offer.title in text
@@ -137,7 +137,7 @@ def test_interest_ends_declined_or_withdrawn(client_as, party_editor, institute_
 
 
 def test_the_institute_completes_with_an_outcome(client_as, party_editor, institute_editor, match):
-    services.accept_match(match, user=party_editor)
+    accept_match(match, user=party_editor)
     client = client_as(institute_editor)
     act(client, match, "start")
     page = client.get(url(match))
@@ -166,8 +166,8 @@ def test_the_institute_completes_with_an_outcome(client_as, party_editor, instit
 def test_outcome_errors_are_shown_next_to_their_field(
     client_as, party_editor, institute_editor, match, changes, field
 ):
-    services.accept_match(match, user=party_editor)
-    services.start_match(match, user=party_editor)
+    accept_match(match, user=party_editor)
+    start_match(match, user=party_editor)
     response = client_as(institute_editor).post(url(match, "web:match_complete"), outcome_data(**changes))
     assert response.status_code == 200
     assert field in response.context["outcome_form"].errors
@@ -175,8 +175,8 @@ def test_outcome_errors_are_shown_next_to_their_field(
 
 
 def test_an_indicator_needs_its_value(client_as, party_editor, institute_editor, match):
-    services.accept_match(match, user=party_editor)
-    services.start_match(match, user=party_editor)
+    accept_match(match, user=party_editor)
+    start_match(match, user=party_editor)
     data = outcome_data(**{"indicators-0-value": ""})
     response = client_as(institute_editor).post(url(match, "web:match_complete"), data)
     assert response.status_code == 200
@@ -184,10 +184,10 @@ def test_an_indicator_needs_its_value(client_as, party_editor, institute_editor,
     assert not Outcome.objects.exists()
 
 
-def test_the_outcome_form_proposes_the_postings_objectives(client_as, party_editor, match):
+def test_the_outcome_form_proposes_the_opportunities_objectives(client_as, party_editor, match):
     match.request.objectives.set(Objective.objects.filter(code__in=["2.5", "3.1"]))
-    services.accept_match(match, user=party_editor)
-    services.start_match(match, user=party_editor)
+    accept_match(match, user=party_editor)
+    start_match(match, user=party_editor)
     form = client_as(party_editor).get(url(match)).context["outcome_form"]
     assert form.initial["objectives"] == ["2.5", "3.1"]
 
@@ -199,7 +199,7 @@ def test_completing_a_match_not_started_is_refused(client_as, party_editor, matc
 
 
 def test_either_side_may_cancel_an_accepted_match(client_as, party_editor, institute_editor, match):
-    services.accept_match(match, user=party_editor)
+    accept_match(match, user=party_editor)
     act(client_as(institute_editor), match, "cancel", note="Our server moved.")
     match.refresh_from_db()
     assert match.status == MatchStatus.CANCELLED

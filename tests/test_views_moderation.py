@@ -1,13 +1,15 @@
-"""Staff moderation: postings of unverified organizations wait for approval, staff hide postings with
+"""Staff moderation: opportunities of unverified organizations wait for approval, staff hide opportunities with
 a reason; the API, the pages and the recommendations all follow the same rule."""
 
 import pytest
 from django.urls import reverse
 
-from matchmaking import matching, services
 from matchmaking.choices import Moderation
 from matchmaking.models import Opportunity
-from tests.conftest import make_posting
+from matchmaking.recommendations.filters import candidates_for
+from matchmaking.recommendations.recommend import recommend
+from matchmaking.services.opportunities import create_opportunity
+from tests.conftest import make_opportunity
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +22,7 @@ def no_real_model(fake_embedder):
 @pytest.fixture
 def pending_request(party, party_editor):
     """A request the Party's editor posted before the Party was verified."""
-    posting = services.create_opportunity(
+    opportunity = create_opportunity(
         user=party_editor,
         data={
             "direction": "request",
@@ -30,8 +32,8 @@ def pending_request(party, party_editor):
             "cooperation_type_id": "hosting",
         },
     )
-    assert posting.moderation == Moderation.PENDING
-    return posting
+    assert opportunity.moderation == Moderation.PENDING
+    return opportunity
 
 
 @pytest.mark.parametrize(
@@ -49,10 +51,10 @@ def test_staff_see_what_waits_for_them(client_as, staff, pending_request, party)
     assert party in context["unverified"]
 
 
-def test_a_pending_posting_is_seen_only_by_its_organization_and_staff(
+def test_a_pending_opportunity_is_seen_only_by_its_organization_and_staff(
     client, client_as, api, pending_request, party_viewer, institute_editor, staff
 ):
-    url = reverse("web:posting", args=[pending_request.pk])
+    url = reverse("web:opportunity", args=[pending_request.pk])
     assert client.get(url).status_code == 404
     assert client_as(institute_editor).get(url).status_code == 404
     assert client_as(party_viewer).get(url).status_code == 200
@@ -60,28 +62,32 @@ def test_a_pending_posting_is_seen_only_by_its_organization_and_staff(
     assert api.get("/api/v1/opportunities/").json()["count"] == 0
 
 
-def test_a_pending_posting_is_never_recommended(pending_request, institute_offer):
-    assert matching.recommend(institute_offer) == []
-    assert not matching.candidates_for(institute_offer).exists()
+def test_a_pending_opportunity_is_never_recommended(pending_request, institute_offer):
+    assert recommend(institute_offer) == []
+    assert not candidates_for(institute_offer).exists()
 
 
-def test_approving_shows_a_posting_to_everyone(client, client_as, staff, pending_request, institute_offer):
+def test_approving_shows_an_opportunity_to_everyone(
+    client, client_as, staff, pending_request, institute_offer
+):
     client_as(staff).post(reverse("web:moderation_approve", args=[pending_request.pk]))
     pending_request.refresh_from_db()
     assert pending_request.moderation == Moderation.APPROVED
     client.logout()
-    assert client.get(reverse("web:posting", args=[pending_request.pk])).status_code == 200
-    assert [r["opportunity"] for r in matching.recommend(institute_offer)] == [pending_request]
+    assert client.get(reverse("web:opportunity", args=[pending_request.pk])).status_code == 200
+    assert [r["opportunity"] for r in recommend(institute_offer)] == [pending_request]
 
 
-def test_verifying_an_organization_approves_its_waiting_postings(client_as, staff, party, pending_request):
+def test_verifying_an_organization_approves_its_waiting_opportunities(
+    client_as, staff, party, pending_request
+):
     client_as(staff).post(reverse("web:moderation_verify", args=[party.pk]))
     party.refresh_from_db()
     pending_request.refresh_from_db()
     assert party.verified and pending_request.moderation == Moderation.APPROVED
 
 
-def test_staff_hide_a_posting_with_a_reason_its_editors_read(
+def test_staff_hide_an_opportunity_with_a_reason_its_editors_read(
     client, client_as, api, staff, party_editor, party_request, institute_offer
 ):
     client_as(staff).post(
@@ -90,10 +96,10 @@ def test_staff_hide_a_posting_with_a_reason_its_editors_read(
     party_request.refresh_from_db()
     assert party_request.moderation == Moderation.HIDDEN
     client.logout()
-    url = reverse("web:posting", args=[party_request.pk])
+    url = reverse("web:opportunity", args=[party_request.pk])
     assert client.get(url).status_code == 404
     assert api.get(f"/api/v1/opportunities/{party_request.pk}/").status_code == 404
-    assert matching.recommend(institute_offer) == []
+    assert recommend(institute_offer) == []
     page = client_as(party_editor).get(url)
     assert page.status_code == 200 and "Posted twice; see the other." in page.text
 
@@ -115,7 +121,7 @@ def test_only_staff_moderate(request, client, party_request, party_editor, who):
 
 
 def test_scripts_and_staff_post_without_waiting(party, staff):
-    assert make_posting(party, "request", "By a script").moderation == Moderation.APPROVED
+    assert make_opportunity(party, "request", "By a script").moderation == Moderation.APPROVED
     data = {"direction": "request", "title": "By staff", "description": "x", "organization": party}
-    assert services.create_opportunity(user=staff, data=data).moderation == Moderation.APPROVED
+    assert create_opportunity(user=staff, data=data).moderation == Moderation.APPROVED
     assert Opportunity.objects.count() == 2

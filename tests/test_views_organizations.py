@@ -5,9 +5,11 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
 
-from matchmaking import services
 from matchmaking.choices import MemberRole
 from matchmaking.models import JoinRequest, Membership, Notification, Organization
+from matchmaking.services.matches import accept_match, express_interest, start_match
+from matchmaking.services.memberships import request_to_join
+from matchmaking.services.moderation import hide_opportunity
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -55,17 +57,17 @@ def test_an_organization_page_is_for_its_members(request, client, party, party_v
 def test_the_page_sorts_matches_by_what_they_wait_for(
     client_as, party, party_editor, institute_editor, party_request, institute_offer, institute
 ):
-    from tests.conftest import make_posting
+    from tests.conftest import make_opportunity
 
-    match = services.express_interest(user=institute_editor, request=party_request, offer=institute_offer)
-    second_offer = make_posting(institute, "offer", "Mirror sites", cooperation_type_id="mirroring")
-    ours = services.express_interest(user=party_editor, request=party_request, offer=second_offer)
+    match = express_interest(user=institute_editor, request=party_request, offer=institute_offer)
+    second_offer = make_opportunity(institute, "offer", "Mirror sites", cooperation_type_id="mirroring")
+    ours = express_interest(user=party_editor, request=party_request, offer=second_offer)
     client = client_as(party_editor)
     context = client.get(org_url(party)).context
     assert context["awaiting_answer"] == [match]
     assert context["awaiting_partner"] == [ours]
-    services.accept_match(match, user=party_editor)
-    services.start_match(match, user=party_editor)
+    accept_match(match, user=party_editor)
+    start_match(match, user=party_editor)
     context = client.get(org_url(party)).context
     assert context["to_complete"] == [match] and context["awaiting_answer"] == []
 
@@ -73,7 +75,7 @@ def test_the_page_sorts_matches_by_what_they_wait_for(
 def test_the_page_lists_the_users_notifications_and_marks_them_read(
     client_as, party, party_editor, institute_editor, party_request, institute_offer
 ):
-    services.express_interest(user=institute_editor, request=party_request, offer=institute_offer)
+    express_interest(user=institute_editor, request=party_request, offer=institute_offer)
     client = client_as(party_editor)
     response = client.get(org_url(party))
     assert response.context["unread"] == 1
@@ -81,8 +83,8 @@ def test_the_page_lists_the_users_notifications_and_marks_them_read(
     assert not Notification.objects.filter(user=party_editor, read_at=None).exists()
 
 
-def test_the_page_shows_why_a_posting_was_hidden(client_as, party_editor, party, party_request, staff):
-    services.hide_opportunity(party_request, user=staff, reason="Duplicate of another request.")
+def test_the_page_shows_why_an_opportunity_was_hidden(client_as, party_editor, party, party_request, staff):
+    hide_opportunity(party_request, user=staff, reason="Duplicate of another request.")
     response = client_as(party_editor).get(org_url(party))
     assert "Duplicate of another request." in response.text
 
@@ -149,7 +151,7 @@ def test_a_user_asks_to_join_and_an_editor_accepts(client_as, party_editor, part
 
 
 def test_an_editor_declines_a_request_to_join(client_as, party_editor, party, outsider):
-    join = services.request_to_join(party, user=outsider)
+    join = request_to_join(party, user=outsider)
     client_as(party_editor).post(reverse("web:join_answer", args=[party.pk, join.pk]), {"answer": "decline"})
     assert not JoinRequest.objects.exists() and not party.memberships.filter(user=outsider).exists()
 

@@ -1,4 +1,4 @@
-"""The pages about postings: home, search, browse, a posting with its recommendations, post and edit."""
+"""The pages about opportunities: home, search, browse, an opportunity with its recommendations, post and edit."""
 
 import datetime
 
@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from matchmaking.choices import Moderation, OpportunityStatus
 from matchmaking.models import Match, Objective, Opportunity
-from tests.conftest import make_posting
+from tests.conftest import make_opportunity
 
 pytestmark = pytest.mark.django_db
 
@@ -21,8 +21,8 @@ def no_real_model(fake_embedder):
     """Recommendations and search embed; the real model is never loaded here."""
 
 
-def posting_url(posting):
-    return reverse("web:posting", args=[posting.pk])
+def opportunity_url(opportunity):
+    return reverse("web:opportunity", args=[opportunity.pk])
 
 
 def request_data(party, **changes):
@@ -45,7 +45,7 @@ def request_data(party, **changes):
 # --------------------------------------------------------------------------- home, search, browse
 
 
-def test_home_shows_counts_and_latest_postings(client, party_request, institute_offer, party_draft):
+def test_home_shows_counts_and_latest_opportunities(client, party_request, institute_offer, party_draft):
     response = client.get("/")
     assert response.status_code == 200
     assert response.context["offer_count"] == 1 and response.context["request_count"] == 1
@@ -55,13 +55,13 @@ def test_home_shows_counts_and_latest_postings(client, party_request, institute_
 
 
 def test_user_text_is_escaped_everywhere(client_as, party, party_editor):
-    posting = make_posting(party, "request", SCRIPT, description=f"{SCRIPT} in the description")
+    opportunity = make_opportunity(party, "request", SCRIPT, description=f"{SCRIPT} in the description")
     client = client_as(party_editor)
     for url in (
         "/",
         reverse("web:browse"),
-        posting_url(posting),
-        reverse("web:posting_edit", args=[posting.pk]),
+        opportunity_url(opportunity),
+        reverse("web:opportunity_edit", args=[opportunity.pk]),
     ):
         response = client.get(url)
         assert response.status_code == 200, url
@@ -69,7 +69,7 @@ def test_user_text_is_escaped_everywhere(client_as, party, party_editor):
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text, url
 
 
-def test_search_finds_postings_by_their_words(client, party_request, institute_offer):
+def test_search_finds_opportunities_by_their_words(client, party_request, institute_offer):
     response = client.get(reverse("web:search"), {"q": "hosting of clearing-house websites"})
     assert response.status_code == 200
     found = [result["opportunity"] for result in response.context["results"]]
@@ -98,27 +98,27 @@ def test_search_without_words_lists_nothing(client, institute_offer):
     ],
 )
 def test_browse_filters_like_the_api(client, party_request, institute_offer, institute, query, expected):
-    postings = {
+    opportunities = {
         "request": party_request,
         "offer": institute_offer,
-        "training": make_posting(
+        "training": make_opportunity(
             institute, "offer", "Training of webmasters", cooperation_type_id="training"
         ),
-        "taxonomy": make_posting(institute, "offer", "Taxonomy grants", themes=["taxonomy"]),
-        "objective": make_posting(
+        "taxonomy": make_opportunity(institute, "offer", "Taxonomy grants", themes=["taxonomy"]),
+        "objective": make_opportunity(
             institute, "offer", "Cooperation", objectives=list(Objective.objects.filter(code="1.1"))
         ),
-        "closed": make_posting(institute, "offer", "An old offer", status="closed"),
+        "closed": make_opportunity(institute, "offer", "An old offer", status="closed"),
     }
     response = client.get(reverse("web:browse"), query)
     assert response.status_code == 200
-    shown = {posting.pk for posting in response.context["page"]}
-    assert shown == {postings[name].pk for name in expected}
+    shown = {opportunity.pk for opportunity in response.context["page"]}
+    assert shown == {opportunities[name].pk for name in expected}
 
 
 def test_browse_offers_what_is_open_to_my_country(client_as, party_editor, party_request, institute):
-    for_ldc = make_posting(institute, "offer", "For LDCs", eligible_groups=["ldc"])
-    for_sids = make_posting(institute, "offer", "For SIDS", eligible_groups=["sids"])
+    for_ldc = make_opportunity(institute, "offer", "For LDCs", eligible_groups=["ldc"])
+    for_sids = make_opportunity(institute, "offer", "For SIDS", eligible_groups=["sids"])
     response = client_as(party_editor).get(reverse("web:browse"), {"open_to_me": "on", "direction": "offer"})
     shown = set(response.context["page"])
     assert for_ldc in shown and for_sids not in shown
@@ -129,7 +129,7 @@ def test_browse_has_no_open_to_my_country_for_visitors(client):
     assert "open_to_me" not in response.context["filter"].form.fields
 
 
-def test_browse_shows_neither_drafts_nor_postings_waiting_for_approval(
+def test_browse_shows_neither_drafts_nor_opportunities_waiting_for_approval(
     client_as, party_editor, party_request, party_draft
 ):
     Opportunity.objects.filter(pk=party_request.pk).update(moderation=Moderation.PENDING)
@@ -139,7 +139,7 @@ def test_browse_shows_neither_drafts_nor_postings_waiting_for_approval(
 
 def test_browse_pages_keep_the_filters_in_their_links(client, institute):
     for n in range(23):
-        make_posting(institute, "offer", f"Offer {n}", themes=["taxonomy"])
+        make_opportunity(institute, "offer", f"Offer {n}", themes=["taxonomy"])
     response = client.get(reverse("web:browse"), {"themes": "taxonomy"})
     assert len(response.context["page"]) == 20
     assert "?themes=taxonomy&amp;page=2" in response.text
@@ -156,17 +156,17 @@ def test_browse_shows_a_bad_filter_next_to_its_field(client, institute_offer):
 
 def test_browse_makes_a_fixed_number_of_queries(client, institute, django_assert_max_num_queries):
     for n in range(15):
-        make_posting(institute, "offer", f"Offer {n}", themes=["taxonomy", "forest"])
+        make_opportunity(institute, "offer", f"Offer {n}", themes=["taxonomy", "forest"])
     with django_assert_max_num_queries(30):
         client.get(reverse("web:browse"))
 
 
-# --------------------------------------------------------------------------- a posting
+# --------------------------------------------------------------------------- an opportunity
 
 
-def test_a_posting_shows_everything_about_it(client, party_request):
+def test_an_opportunity_shows_everything_about_it(client, party_request):
     party_request.objectives.set(Objective.objects.filter(code="2.5"))
-    response = client.get(posting_url(party_request))
+    response = client.get(opportunity_url(party_request))
     assert response.status_code == 200
     text = response.text
     assert party_request.title in text and party_request.organization.name in text
@@ -182,13 +182,13 @@ def test_a_posting_shows_everything_about_it(client, party_request):
 def test_a_draft_is_seen_by_its_organization_only(request, client, party_draft, party_viewer, who, status):
     if who != "anonymous":
         client.force_login(request.getfixturevalue(who))
-    assert client.get(posting_url(party_draft)).status_code == status
+    assert client.get(opportunity_url(party_draft)).status_code == status
 
 
 def test_members_see_recommendations_with_their_reasons(
     client_as, party_editor, party_request, institute_offer
 ):
-    response = client_as(party_editor).get(posting_url(party_request))
+    response = client_as(party_editor).get(opportunity_url(party_request))
     [result] = response.context["recommendations"]
     assert result["opportunity"] == institute_offer
     assert 0 <= result["percent"] <= 100
@@ -201,20 +201,20 @@ def test_recommendations_make_a_fixed_number_of_queries(
     client_as, party_editor, party_request, institute, django_assert_max_num_queries
 ):
     for n in range(10):
-        make_posting(
+        make_opportunity(
             institute, "offer", f"Hosting {n}", themes=["information_systems"], eligible_groups=["ldc"]
         )
     client = client_as(party_editor)
-    client.get(posting_url(party_request))  # builds the index
+    client.get(opportunity_url(party_request))  # builds the index
     with django_assert_max_num_queries(40):
-        response = client.get(posting_url(party_request))
+        response = client.get(opportunity_url(party_request))
     assert len(response.context["recommendations"]) == 10
 
 
 def test_a_viewer_sees_recommendations_but_cannot_express_interest(
     client_as, party_viewer, party_request, institute_offer
 ):
-    response = client_as(party_viewer).get(posting_url(party_request))
+    response = client_as(party_viewer).get(opportunity_url(party_request))
     assert len(response.context["recommendations"]) == 1
     assert "Express interest" not in response.text
 
@@ -223,7 +223,7 @@ def test_a_viewer_sees_recommendations_but_cannot_express_interest(
 def test_others_do_not_see_the_recommendations(request, client, party_request, institute_offer, who):
     if who != "anonymous":
         client.force_login(request.getfixturevalue(who))
-    response = client.get(posting_url(party_request))
+    response = client.get(opportunity_url(party_request))
     assert response.status_code == 200
     assert response.context["recommendations"] == []
 
@@ -232,72 +232,74 @@ def test_hidden_contact_details_are_shown_to_members_only(client, client_as, par
     Opportunity.objects.filter(pk=party_request.pk).update(
         contact_email="focal.point@example.cd", hide_contact=True
     )
-    assert "focal.point@example.cd" not in client.get(posting_url(party_request)).text
-    assert "focal.point@example.cd" in client_as(party_editor).get(posting_url(party_request)).text
+    assert "focal.point@example.cd" not in client.get(opportunity_url(party_request)).text
+    assert "focal.point@example.cd" in client_as(party_editor).get(opportunity_url(party_request)).text
 
 
 # --------------------------------------------------------------------------- post and edit
 
 
-def test_posting_needs_a_login(client):
-    response = client.get(reverse("web:posting_create"))
+def test_opportunity_needs_a_login(client):
+    response = client.get(reverse("web:opportunity_create"))
     assert response.status_code == 302 and response.url.startswith(reverse("web:login"))
 
 
 def test_a_user_without_organization_is_sent_to_register_one(client_as, outsider):
-    response = client_as(outsider).get(reverse("web:posting_create"))
+    response = client_as(outsider).get(reverse("web:opportunity_create"))
     assert response.status_code == 302 and response.url == reverse("web:my_organization")
 
 
 def test_the_form_offers_only_the_organizations_the_user_edits(client_as, party_editor, party, institute):
-    response = client_as(party_editor).get(reverse("web:posting_create"))
+    response = client_as(party_editor).get(reverse("web:opportunity_create"))
     assert list(response.context["form"].fields["organization"].queryset) == [party]
 
 
 def test_every_field_of_the_form_has_help_text(client_as, party_editor):
-    form = client_as(party_editor).get(reverse("web:posting_create")).context["form"]
+    form = client_as(party_editor).get(reverse("web:opportunity_create")).context["form"]
     assert all(field.help_text for field in form.fields.values())
 
 
 def test_objectives_are_picked_by_goal(client_as, party_editor):
-    response = client_as(party_editor).get(reverse("web:posting_create"))
+    response = client_as(party_editor).get(reverse("web:opportunity_create"))
     assert "Strategic plan of the clearing-house mechanism to 2010 · 1. Cooperation" in response.text
     assert 'value="1.1"' in response.text and 'value="GBF-TARGET-20"' in response.text
 
 
 def test_an_editor_publishes_a_request(client_as, party_editor, party):
-    response = client_as(party_editor).post(reverse("web:posting_create"), request_data(party))
-    posting = Opportunity.objects.get()
-    assert response.status_code == 302 and response.url == posting_url(posting)
-    assert posting.status == OpportunityStatus.OPEN and posting.published_at is not None
-    assert posting.created_by == party_editor
-    assert [o.code for o in posting.objectives.all()] == ["2.5"]
-    assert [t.slug for t in posting.themes.all()] == ["information_systems"]
+    response = client_as(party_editor).post(reverse("web:opportunity_create"), request_data(party))
+    opportunity = Opportunity.objects.get()
+    assert response.status_code == 302 and response.url == opportunity_url(opportunity)
+    assert opportunity.status == OpportunityStatus.OPEN and opportunity.published_at is not None
+    assert opportunity.created_by == party_editor
+    assert [o.code for o in opportunity.objectives.all()] == ["2.5"]
+    assert [t.slug for t in opportunity.themes.all()] == ["information_systems"]
 
 
-def test_a_posting_of_an_unverified_organization_waits_for_approval(client, client_as, party_editor, party):
-    client_as(party_editor).post(reverse("web:posting_create"), request_data(party))
-    posting = Opportunity.objects.get()
-    assert posting.moderation == Moderation.PENDING
+def test_an_opportunity_of_an_unverified_organization_waits_for_approval(
+    client, client_as, party_editor, party
+):
+    client_as(party_editor).post(reverse("web:opportunity_create"), request_data(party))
+    opportunity = Opportunity.objects.get()
+    assert opportunity.moderation == Moderation.PENDING
     client.logout()
-    assert client.get(posting_url(posting)).status_code == 404
-    assert client.get(f"/api/v1/opportunities/{posting.pk}/").status_code == 404
+    assert client.get(opportunity_url(opportunity)).status_code == 404
+    assert client.get(f"/api/v1/opportunities/{opportunity.pk}/").status_code == 404
 
 
 def test_a_verified_organization_posts_straight_away(client_as, institute_editor, institute):
     data = request_data(institute, direction="offer", eligible_groups=["ldc"])
-    client_as(institute_editor).post(reverse("web:posting_create"), data)
+    client_as(institute_editor).post(reverse("web:opportunity_create"), data)
     assert Opportunity.objects.get().moderation == Moderation.APPROVED
 
 
 def test_an_editor_saves_a_draft_then_publishes_it(client_as, party_editor, party):
     client = client_as(party_editor)
-    client.post(reverse("web:posting_create"), request_data(party, publish=None, draft="1"))
-    posting = Opportunity.objects.get()
-    assert posting.status == OpportunityStatus.DRAFT and posting.published_at is None
-    client.post(reverse("web:posting_publish", args=[posting.pk]))
-    posting.refresh_from_db()
-    assert posting.status == OpportunityStatus.OPEN and posting.published_at is not None
+    client.post(reverse("web:opportunity_create"), request_data(party, publish=None, draft="1"))
+    opportunity = Opportunity.objects.get()
+    assert opportunity.status == OpportunityStatus.DRAFT and opportunity.published_at is None
+    client.post(reverse("web:opportunity_publish", args=[opportunity.pk]))
+    opportunity.refresh_from_db()
+    assert opportunity.status == OpportunityStatus.OPEN and opportunity.published_at is not None
 
 
 @pytest.mark.parametrize(
@@ -315,7 +317,7 @@ def test_an_editor_saves_a_draft_then_publishes_it(client_as, party_editor, part
     ],
 )
 def test_errors_are_shown_next_to_their_field(client_as, party_editor, party, changes, field):
-    response = client_as(party_editor).post(reverse("web:posting_create"), request_data(party, **changes))
+    response = client_as(party_editor).post(reverse("web:opportunity_create"), request_data(party, **changes))
     assert response.status_code == 200
     form = response.context["form"]
     assert field in form.errors
@@ -325,13 +327,13 @@ def test_errors_are_shown_next_to_their_field(client_as, party_editor, party, ch
 
 def test_a_request_refuses_eligibility_with_the_models_message(client_as, party_editor, party):
     response = client_as(party_editor).post(
-        reverse("web:posting_create"), request_data(party, eligible_groups=["ldc"])
+        reverse("web:opportunity_create"), request_data(party, eligible_groups=["ldc"])
     )
     assert "A request has no eligibility restriction" in response.text
 
 
 def test_one_cannot_post_for_an_organization_one_does_not_edit(client_as, party_viewer, party, institute):
-    response = client_as(party_viewer).post(reverse("web:posting_create"), request_data(party))
+    response = client_as(party_viewer).post(reverse("web:opportunity_create"), request_data(party))
     assert response.status_code == 302 and not Opportunity.objects.exists()
 
 
@@ -347,39 +349,40 @@ def test_one_cannot_post_for_an_organization_one_does_not_edit(client_as, party_
 )
 def test_who_may_edit_a_request(request, client, party_request, party_viewer, who, status):
     client.force_login(request.getfixturevalue(who))
-    assert client.get(reverse("web:posting_edit", args=[party_request.pk])).status_code == status
+    assert client.get(reverse("web:opportunity_edit", args=[party_request.pk])).status_code == status
     response = client.post(
-        reverse("web:posting_edit", args=[party_request.pk]), request_data(party_request.organization)
+        reverse("web:opportunity_edit", args=[party_request.pk]), request_data(party_request.organization)
     )
     assert response.status_code == (302 if status == 200 else 404)
 
 
 def test_editing_keeps_direction_and_organization(client_as, party_editor, party_request, institute):
     client = client_as(party_editor)
-    form = client.get(reverse("web:posting_edit", args=[party_request.pk])).context["form"]
+    form = client.get(reverse("web:opportunity_edit", args=[party_request.pk])).context["form"]
     assert "direction" not in form.fields and "organization" not in form.fields
     assert "eligible_groups" not in form.fields  # a request has none
     data = request_data(
         party_request.organization, title="A new title", direction="offer", organization=institute.pk
     )
-    client.post(reverse("web:posting_edit", args=[party_request.pk]), data)
+    client.post(reverse("web:opportunity_edit", args=[party_request.pk]), data)
     party_request.refresh_from_db()
     assert party_request.title == "A new title"
     assert party_request.direction == "request" and party_request.organization_id != institute.pk
 
 
-def test_an_editor_closes_a_posting(client_as, party_editor, party_request):
+def test_an_editor_closes_an_opportunity(client_as, party_editor, party_request):
     client = client_as(party_editor)
-    client.post(reverse("web:posting_close", args=[party_request.pk]))
+    client.post(reverse("web:opportunity_close", args=[party_request.pk]))
     party_request.refresh_from_db()
     assert party_request.status == OpportunityStatus.CLOSED
-    response = client.post(reverse("web:posting_close", args=[party_request.pk]), follow=True)
+    response = client.post(reverse("web:opportunity_close", args=[party_request.pk]), follow=True)
     assert "already closed" in response.text
 
 
 def test_closing_needs_a_post(client_as, party_editor, party_request):
     assert (
-        client_as(party_editor).get(reverse("web:posting_close", args=[party_request.pk])).status_code == 405
+        client_as(party_editor).get(reverse("web:opportunity_close", args=[party_request.pk])).status_code
+        == 405
     )
 
 
@@ -388,9 +391,9 @@ def test_forms_are_protected_against_csrf(party_editor, party, party_request):
 
     client = Client(enforce_csrf_checks=True)
     client.force_login(party_editor)
-    assert client.post(reverse("web:posting_create"), request_data(party)).status_code == 403
-    assert client.post(reverse("web:posting_close", args=[party_request.pk])).status_code == 403
-    page = client.get(reverse("web:posting_create"))
+    assert client.post(reverse("web:opportunity_create"), request_data(party)).status_code == 403
+    assert client.post(reverse("web:opportunity_close", args=[party_request.pk])).status_code == 403
+    page = client.get(reverse("web:opportunity_create"))
     assert 'name="csrfmiddlewaretoken"' in page.text
 
 
@@ -431,13 +434,13 @@ def test_a_recommendation_already_matched_links_to_its_match(
     client_as(institute_editor).post(
         reverse("web:express_interest", args=[institute_offer.pk]), {"partner": party_request.pk}
     )
-    response = client_as(party_editor).get(posting_url(party_request))
+    response = client_as(party_editor).get(opportunity_url(party_request))
     [result] = response.context["recommendations"]
     assert result["match"] == Match.objects.get()
 
 
 @pytest.mark.parametrize("who", ["party_viewer", "outsider", "party_editor"])
-def test_only_the_postings_editors_express_interest_for_it(
+def test_only_the_opportunities_editors_express_interest_for_it(
     request, client, institute_offer, party_request, party_viewer, who
 ):
     client.force_login(request.getfixturevalue(who))
@@ -447,8 +450,8 @@ def test_only_the_postings_editors_express_interest_for_it(
     assert response.status_code == 404 and not Match.objects.exists()
 
 
-def test_interest_in_an_expired_posting_is_refused(client_as, institute_editor, institute_offer, party):
-    old = make_posting(party, "request", "Ended", ends_on=TODAY - datetime.timedelta(days=1))
+def test_interest_in_an_expired_opportunity_is_refused(client_as, institute_editor, institute_offer, party):
+    old = make_opportunity(party, "request", "Ended", ends_on=TODAY - datetime.timedelta(days=1))
     response = client_as(institute_editor).post(
         reverse("web:express_interest", args=[institute_offer.pk]), {"partner": old.pk}, follow=True
     )

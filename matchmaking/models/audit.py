@@ -1,4 +1,4 @@
-"""The audit log: every change to a posting, a match or an outcome, who made it and when."""
+"""The audit log: every change to an opportunity, a match or an outcome, who made it and when."""
 
 from django.conf import settings
 from django.db import models

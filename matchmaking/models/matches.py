@@ -1,5 +1,5 @@
 """Matches between an offer and a request, their history, outcomes and notifications; the alerts
-sent about new postings; and the ranking weights learned from answered matches."""
+sent about new opportunities; and the ranking weights learned from answered matches."""
 
 import datetime
 
@@ -12,14 +12,22 @@ from django.utils.translation import gettext_lazy as _
 
 from matchmaking.choices import ACTIVE_MATCH_STATUSES, Indicator, MatchStatus, NotificationKind
 
+from .organizations import Membership
+
 
 def _member_organizations(user):
-    from .organizations import Membership
-
     return Membership.objects.filter(user=user).values("organization_id")
 
 
+# What every page, message and step of a match shows of its two sides.
+SIDES = ("request__organization", "offer__organization", "initiated_by")
+
+
 class MatchQuerySet(models.QuerySet):
+    def with_sides(self):
+        """Selects the two opportunities, their organizations and the interested side."""
+        return self.select_related(*SIDES)
+
     def visible_to(self, user):
         """Matches are private to the members of the two organizations, and to staff."""
         if not user.is_authenticated:
@@ -161,7 +169,7 @@ class OutcomeIndicator(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app message to a user about a match or a posting (its e-mail, if any, has the same text)."""
+    """An in-app message to a user about a match or an opportunity (its e-mail, if any, has the same text)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=40, choices=NotificationKind.choices)
@@ -202,7 +210,7 @@ class AlertPreference(models.Model):
 
 
 class AlertSent(models.Model):
-    """A new posting suggested to an organization in a daily digest, so that it is never suggested to
+    """A new opportunity suggested to an organization in a daily digest, so that it is never suggested to
     that organization again; `sent_on` keeps digests to one per organization per day."""
 
     organization = models.ForeignKey("matchmaking.Organization", on_delete=models.CASCADE, related_name="+")

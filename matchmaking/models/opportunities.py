@@ -1,4 +1,4 @@
-"""Postings: offers and requests of technical and scientific cooperation."""
+"""Opportunities: offers and requests of technical and scientific cooperation."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,11 +17,14 @@ from matchmaking.choices import (
     Moderation,
     OpportunityStatus,
 )
-from ml.embeddings import posting_text
+
+from .matches import Match
+from .organizations import Membership
+from .reference import Country
 
 TITLE_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 20_000
-# Sane bounds on the lists a posting carries.
+# The lists an opportunity carries (its many-to-many fields), with sane bounds on their sizes.
 LIST_LIMITS = {
     "themes": 16,
     "objectives": 50,
@@ -29,37 +32,38 @@ LIST_LIMITS = {
     "eligible_groups": 9,
     "eligible_countries": 250,
 }
+LIST_FIELDS = tuple(LIST_LIMITS)
 
 
 class OpportunityQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Open and closed postings that staff approved are public; drafts, postings waiting for
+        """Open and closed opportunities that staff approved are public; drafts, opportunities waiting for
         approval and hidden ones only to their organization's members and staff."""
         if user.is_authenticated and user.is_staff:
             return self.all()
         public = ~Q(status=OpportunityStatus.DRAFT) & Q(moderation=Moderation.APPROVED)
         if not user.is_authenticated:
             return self.filter(public)
-        from .organizations import Membership
-
         member = Membership.objects.filter(user=user, organization=OuterRef("organization"))
         return self.filter(public | Exists(member))
 
     def editable_by(self, user):
-        """Postings the user may change: those of organizations they edit for, or any for staff."""
+        """Opportunities the user may change: those of organizations they edit for, or any for staff."""
         if not user.is_authenticated:
             return self.none()
         if user.is_staff:
             return self.all()
-        from .organizations import Membership
-
         editor = Membership.objects.filter(
             user=user, organization=OuterRef("organization"), role=MemberRole.EDITOR
         )
         return self.filter(Exists(editor))
 
+    def with_lists(self):
+        """Prefetches the lists (LIST_FIELDS) that an opportunity shows."""
+        return self.prefetch_related(*LIST_FIELDS)
+
     def live(self, today=None):
-        """Open, approved postings that have not ended and whose application deadline has not passed."""
+        """Open, approved opportunities that have not ended and whose application deadline has not passed."""
         today = today or timezone.localdate()
         return (
             self.filter(status=OpportunityStatus.OPEN, moderation=Moderation.APPROVED)
@@ -68,10 +72,8 @@ class OpportunityQuerySet(models.QuerySet):
         )
 
     def eligible_for(self, country):
-        """Postings that an organization of `country` (a Country or its code) may take up:
+        """Opportunities that an organization of `country` (a Country or its code) may take up:
         those listing it, or any group it belongs to; empty eligibility means anyone."""
-        from .reference import Country
-
         if not isinstance(country, Country):
             country = Country.objects.filter(pk=country).prefetch_related("groups").first()
         if country is None:
@@ -89,8 +91,6 @@ class OpportunityQuerySet(models.QuerySet):
 
     def with_capacity_held(self):
         """Annotates `capacity_held`: the matches accepted, in progress or completed."""
-        from .matches import Match
-
         held = (
             Match.objects.filter(
                 Q(offer=OuterRef("pk")) | Q(request=OuterRef("pk")), status__in=CAPACITY_HOLDING_STATUSES
@@ -106,7 +106,7 @@ class OpportunityQuerySet(models.QuerySet):
 
 
 class Opportunity(models.Model):
-    """One posting: an offer of cooperation or a request for it, by an organization.
+    """One opportunity: an offer of cooperation or a request for it, by an organization.
     A request's eligibility fields stay empty; an offer's empty eligibility means anyone."""
 
     direction = models.CharField(max_length=10, choices=Direction.choices)
@@ -207,7 +207,7 @@ class Opportunity(models.Model):
 
     @staticmethod
     def moderation_for(user, organization):
-        """Where a new posting starts: approved when staff or a verified organization posts it (or
+        """Where a new opportunity starts: approved when staff or a verified organization posts it (or
         a script, with no user), else waiting for a moderator."""
         if user is None or not user.is_authenticated or user.is_staff or organization.verified:
             return Moderation.APPROVED
@@ -224,13 +224,9 @@ class Opportunity(models.Model):
             or (self.application_deadline and self.application_deadline < today)
         )
 
-    def embedding_text(self):
-        """The text whose vector is stored (English gloss of French and Spanish postings)."""
-        return posting_text(self.title, self.description)
-
 
 class OpportunityEmbedding(models.Model):
-    """The vector of a posting's text, with the model that made it and a hash of the text, so that
+    """The vector of an opportunity's text, with the model that made it and a hash of the text, so that
     unchanged text is never embedded twice and a model change re-embeds."""
 
     opportunity = models.OneToOneField(

@@ -8,7 +8,7 @@ from matchmaking.choices import MemberRole, OrganizationKind
 
 class OrganizationQuerySet(models.QuerySet):
     def editable_by(self, user):
-        """Organizations whose postings and members the user may change."""
+        """Organizations whose opportunities and members the user may change."""
         if not user.is_authenticated:
             return self.none()
         if user.is_staff:

@@ -153,7 +153,7 @@ class Goal(models.Model):
 
 
 class Objective(models.Model):
-    """An objective (CHM plan) or target (GBF) that postings and outcomes serve; codes are unique
+    """An objective (CHM plan) or target (GBF) that opportunities and outcomes serve; codes are unique
     across frameworks ("1.1", "GBF-TARGET-01")."""
 
     framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="objectives")

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.utils.translation import gettext as _
 
-from api.throttles import LoginRateThrottle
+from matchmaking.throttles import LoginRateThrottle
 
 
 class ThrottledPostMixin:

@@ -1,4 +1,4 @@
-"""The match page: the two postings side by side, the history, and the steps the user may take."""
+"""The match page: the two opportunities side by side, the history, and the steps the user may take."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,23 +9,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from matchmaking import services
-from matchmaking.forms import IndicatorFormSet, NoteForm, OutcomeForm, group_name, language_name
+from matchmaking.forms.fields import group_name, language_name
+from matchmaking.forms.matches import IndicatorFormSet, NoteForm, OutcomeForm
 from matchmaking.models import Match
+from matchmaking.models.opportunities import LIST_FIELDS
+from matchmaking.services.contacts import can_see_contact, contact_access
+from matchmaking.services.errors import ServiceError
+from matchmaking.services.matches import STEPS, allowed_actions
+from matchmaking.services.outcomes import complete_match
 
-# action: (the service, the button's label, what the page says once done)
+# action: (the button's label, what the page says once done); the step itself is matches.STEPS[action]
 ACTIONS = {
-    "accept": (services.accept_match, gettext_lazy("Accept"), gettext_lazy("Match accepted.")),
-    "decline": (services.decline_match, gettext_lazy("Decline"), gettext_lazy("Match declined.")),
-    "withdraw": (services.withdraw_match, gettext_lazy("Withdraw"), gettext_lazy("Interest withdrawn.")),
-    "start": (
-        services.start_match,
-        gettext_lazy("Start the cooperation"),
-        gettext_lazy("Cooperation started."),
-    ),
-    "cancel": (services.cancel_match, gettext_lazy("Cancel"), gettext_lazy("Match cancelled.")),
+    "accept": (gettext_lazy("Accept"), gettext_lazy("Match accepted.")),
+    "decline": (gettext_lazy("Decline"), gettext_lazy("Match declined.")),
+    "withdraw": (gettext_lazy("Withdraw"), gettext_lazy("Interest withdrawn.")),
+    "start": (gettext_lazy("Start the cooperation"), gettext_lazy("Cooperation started.")),
+    "cancel": (gettext_lazy("Cancel"), gettext_lazy("Match cancelled.")),
 }
-POSTING_PREFETCH = ("themes", "objectives", "languages", "eligible_groups", "eligible_countries")
 
 
 def visible_match(user, pk):
@@ -41,27 +41,27 @@ def visible_match(user, pk):
     )
 
 
-def side(posting, user, access):
+def side(opportunity, user, access):
     return {
-        "posting": posting,
-        "shows_contact": services.can_see_contact(posting, user, access),
-        "languages": [language_name(language) for language in posting.languages.all()],
-        "eligible_groups": [group_name(group) for group in posting.eligible_groups.all()],
+        "posting": opportunity,
+        "shows_contact": can_see_contact(opportunity, user, access),
+        "languages": [language_name(language) for language in opportunity.languages.all()],
+        "eligible_groups": [group_name(group) for group in opportunity.eligible_groups.all()],
     }
 
 
 @login_required
 def match_detail(request, pk, outcome_form=None, indicator_forms=None):
     match = visible_match(request.user, pk)
-    prefetch_related_objects([match.request, match.offer], *POSTING_PREFETCH)
-    allowed = services.allowed_actions(match, request.user)
-    access = services.contact_access(request.user)
+    prefetch_related_objects([match.request, match.offer], *LIST_FIELDS)
+    allowed = allowed_actions(match, request.user)
+    access = contact_access(request.user)
     outcome = getattr(match, "outcome", None) if match.status == "completed" else None
     context = {
         "match": match,
         "sides": [side(match.request, request.user, access), side(match.offer, request.user, access)],
         "events": match.events.select_related("actor"),
-        "actions": [(name, ACTIONS[name][1]) for name in allowed if name in ACTIONS],
+        "actions": [(name, ACTIONS[name][0]) for name in allowed if name in ACTIONS],
         "can_complete": "complete" in allowed,
         "note_form": NoteForm(),
         "outcome": outcome,
@@ -84,10 +84,10 @@ def match_action(request, pk, action):
     match = visible_match(request.user, pk)
     form = NoteForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
-    step, _label, done = ACTIONS[action]
+    _label, done = ACTIONS[action]
     try:
-        step(match, user=request.user, note=note)
-    except services.ServiceError as error:
+        STEPS[action](match, user=request.user, note=note)
+    except ServiceError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, done)
@@ -104,8 +104,8 @@ def match_complete(request, pk):
         return match_detail(request, pk, outcome_form=form, indicator_forms=indicator_forms)
     indicators = [row for row in (f.indicator() for f in indicator_forms) if row]
     try:
-        services.complete_match(match, user=request.user, outcome=form.outcome(indicators))
-    except services.ServiceError as error:
+        complete_match(match, user=request.user, outcome=form.outcome(indicators))
+    except ServiceError as error:
         if error.field in form.fields:
             form.add_error(error.field, error.message)
             return match_detail(request, pk, outcome_form=form, indicator_forms=indicator_forms)

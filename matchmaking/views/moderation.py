@@ -1,4 +1,4 @@
-"""Staff moderation: postings waiting for approval, hidden postings, organizations to verify."""
+"""Staff moderation: opportunities waiting for approval, hidden opportunities, organizations to verify."""
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
@@ -6,10 +6,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from matchmaking import services
 from matchmaking.choices import Moderation
-from matchmaking.forms import HideForm
+from matchmaking.forms.matches import HideForm
 from matchmaking.models import Opportunity, Organization
+from matchmaking.services import moderation as moderating
 
 from .common import redirect_back
 
@@ -22,10 +22,10 @@ def staff_required(view):
 
 @staff_required
 def moderation(request):
-    postings = Opportunity.objects.select_related(*LIST_RELATED)
+    opportunities = Opportunity.objects.select_related(*LIST_RELATED)
     context = {
-        "pending": postings.filter(moderation=Moderation.PENDING).order_by("created_at", "id"),
-        "hidden": postings.filter(moderation=Moderation.HIDDEN).order_by("-updated_at", "-id"),
+        "pending": opportunities.filter(moderation=Moderation.PENDING).order_by("created_at", "id"),
+        "hidden": opportunities.filter(moderation=Moderation.HIDDEN).order_by("-updated_at", "-id"),
         "unverified": Organization.objects.filter(verified=False).select_related("country"),
         "hide_form": HideForm(),
     }
@@ -35,30 +35,32 @@ def moderation(request):
 @require_POST
 @staff_required
 def approve(request, pk):
-    posting = get_object_or_404(Opportunity, pk=pk)
-    services.approve_opportunity(posting, user=request.user)
-    messages.success(request, _("“%(title)s” is shown to everyone.") % {"title": posting.title})
+    opportunity = get_object_or_404(Opportunity, pk=pk)
+    moderating.approve_opportunity(opportunity, user=request.user)
+    messages.success(request, _("“%(title)s” is shown to everyone.") % {"title": opportunity.title})
     return redirect_back(request, "web:moderation")
 
 
 @require_POST
 @staff_required
 def hide(request, pk):
-    posting = get_object_or_404(Opportunity, pk=pk)
+    opportunity = get_object_or_404(Opportunity, pk=pk)
     form = HideForm(request.POST)
     if form.is_valid():
-        services.hide_opportunity(posting, user=request.user, reason=form.cleaned_data["reason"])
-        messages.success(request, _("“%(title)s” is hidden; its editors see why.") % {"title": posting.title})
+        moderating.hide_opportunity(opportunity, user=request.user, reason=form.cleaned_data["reason"])
+        messages.success(
+            request, _("“%(title)s” is hidden; its editors see why.") % {"title": opportunity.title}
+        )
     else:
         messages.error(request, _("Say why the posting is hidden: its editors will read it."))
-    return redirect("web:posting", pk=posting.pk)
+    return redirect("web:opportunity", pk=opportunity.pk)
 
 
 @require_POST
 @staff_required
 def verify(request, pk):
     organization = get_object_or_404(Organization, pk=pk)
-    services.verify_organization(organization, user=request.user)
+    moderating.verify_organization(organization, user=request.user)
     messages.success(
         request, _("%(name)s is verified; its postings are approved.") % {"name": organization.name}
     )

@@ -1,4 +1,4 @@
-"""Pages of an organization for its members: its postings, matches, notifications and members;
+"""Pages of an organization for its members: its opportunities, matches, notifications and members;
 sign-up, registering an organization and asking to join one."""
 
 from django.contrib import messages
@@ -8,28 +8,27 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from api.serializers import is_last_editor
-from matchmaking import services
 from matchmaking.choices import MatchStatus, MemberRole
-from matchmaking.forms import JoinForm, MemberForm, OrganizationForm, RoleForm, SignUpForm
-from matchmaking.models import JoinRequest, Match, Membership, Organization
+from matchmaking.forms.organizations import JoinForm, MemberForm, OrganizationForm, RoleForm, SignUpForm
+from matchmaking.models import JoinRequest, Match, Organization
+from matchmaking.services import memberships, notifications, organizations
+from matchmaking.services.errors import Conflict, ServiceError
 
 from .common import redirect_back
 
-MATCH_RELATED = ("request__organization", "offer__organization", "initiated_by")
+MATCH_ONGOING = (MatchStatus.ACCEPTED, MatchStatus.IN_PROGRESS)
 
 
 @login_required
 def my_organization(request):
-    organizations = list(Organization.objects.of_member(request.user).select_related("country"))
-    if len(organizations) == 1:
-        return redirect("web:organization", pk=organizations[0].pk)
+    mine = list(Organization.objects.of_member(request.user).select_related("country"))
+    if len(mine) == 1:
+        return redirect("web:organization", pk=mine[0].pk)
     pending = JoinRequest.objects.filter(user=request.user).select_related("organization")
-    context = {"organizations": organizations, "join_requests": pending, "join_form": JoinForm()}
+    context = {"organizations": mine, "join_requests": pending, "join_form": JoinForm()}
     return render(request, "matchmaking/organization_list.html", context)
 
 
@@ -46,7 +45,7 @@ def organization_detail(request, pk):
     organization = member_organization(request, pk)
     matches = list(
         Match.objects.filter(Q(request__organization=organization) | Q(offer__organization=organization))
-        .select_related(*MATCH_RELATED)
+        .with_sides()
         .order_by("-updated_at", "-id")
     )
     proposed = [m for m in matches if m.status == MatchStatus.PROPOSED]
@@ -63,13 +62,10 @@ def organization_detail(request, pk):
         "unread": request.user.notifications.filter(read_at=None).count(),
         "memberships": organization.memberships.select_related("user").order_by("user__username"),
         "join_requests": organization.join_requests.select_related("user"),
-        "member_form": MemberForm(organization=organization),
+        "member_form": MemberForm(),
         "roles": MemberRole.choices,
     }
     return render(request, "matchmaking/organization.html", context)
-
-
-MATCH_ONGOING = (MatchStatus.ACCEPTED, MatchStatus.IN_PROGRESS)
 
 
 def editor_organization(request, pk):
@@ -83,12 +79,17 @@ def editor_organization(request, pk):
 @login_required
 def member_add(request, pk):
     organization = editor_organization(request, pk)
-    form = MemberForm(request.POST, organization=organization)
+    form = MemberForm(request.POST)
     if form.is_valid():
-        user = form.cleaned_data["user"]
-        Membership.objects.create(user=user, organization=organization, role=form.cleaned_data["role"])
-        JoinRequest.objects.filter(user=user, organization=organization).delete()
-        messages.success(request, _("%(user)s is now a member.") % {"user": user.get_username()})
+        member = form.cleaned_data["user"]
+        try:
+            memberships.add_member(
+                organization, user=request.user, member=member, role=form.cleaned_data["role"]
+            )
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("%(user)s is now a member.") % {"user": member.get_username()})
     else:
         for errors in form.errors.values():
             for error in errors:
@@ -103,12 +104,11 @@ def member_role(request, pk, user_id):
     membership = get_object_or_404(organization.memberships, user_id=user_id)
     form = RoleForm(request.POST)
     if form.is_valid():
-        role = form.cleaned_data["role"]
-        if role != MemberRole.EDITOR and is_last_editor(membership):
+        try:
+            memberships.change_role(membership, user=request.user, role=form.cleaned_data["role"])
+        except ServiceError:
             messages.error(request, _("An organization keeps at least one editor."))
         else:
-            membership.role = role
-            membership.save(update_fields=["role"])
             messages.success(request, _("Role changed."))
     return redirect("web:organization", pk=organization.pk)
 
@@ -118,10 +118,11 @@ def member_role(request, pk, user_id):
 def member_remove(request, pk, user_id):
     organization = editor_organization(request, pk)
     membership = get_object_or_404(organization.memberships, user_id=user_id)
-    if is_last_editor(membership):
+    try:
+        memberships.remove_member(membership, user=request.user)
+    except Conflict:
         messages.error(request, _("An organization keeps at least one editor."))
     else:
-        membership.delete()
         messages.success(request, _("Member removed."))
     return redirect("web:organization", pk=organization.pk)
 
@@ -134,10 +135,10 @@ def join_answer(request, pk, join_id):
     if request.POST.get("answer") == "accept":
         form = RoleForm(request.POST)
         role = form.cleaned_data["role"] if form.is_valid() else MemberRole.VIEWER
-        services.accept_join_request(join, user=request.user, role=role)
+        memberships.accept_join_request(join, user=request.user, role=role)
         messages.success(request, _("%(user)s is now a member.") % {"user": join.user.get_username()})
     else:
-        services.decline_join_request(join, user=request.user)
+        memberships.decline_join_request(join, user=request.user)
         messages.success(request, _("Request declined."))
     return redirect("web:organization", pk=organization.pk)
 
@@ -145,7 +146,7 @@ def join_answer(request, pk, join_id):
 @require_POST
 @login_required
 def notifications_read(request):
-    request.user.notifications.filter(read_at=None).update(read_at=timezone.now())
+    notifications.mark_all_read(request.user)
     return redirect_back(request, "web:my_organization")
 
 
@@ -153,18 +154,10 @@ def notifications_read(request):
 def organization_create(request):
     form = OrganizationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        organization = create_organization(form, request.user)
+        organization = organizations.create_organization(user=request.user, data=form.cleaned_data)
         messages.success(request, registered_message())
         return redirect("web:organization", pk=organization.pk)
     return render(request, "matchmaking/organization_form.html", {"form": form})
-
-
-def create_organization(form, user):
-    """Registers the organization with the user as its first editor (as the API does)."""
-    with transaction.atomic():
-        organization = form.save()
-        Membership.objects.create(user=user, organization=organization, role=MemberRole.EDITOR)
-    return organization
 
 
 def registered_message():
@@ -185,8 +178,8 @@ def join(request):
 
 def ask_to_join(request, organization, message=""):
     try:
-        services.request_to_join(organization, user=request.user, message=message)
-    except services.Conflict:
+        memberships.request_to_join(organization, user=request.user, message=message)
+    except Conflict:
         messages.info(request, _("You are already a member of this organization, or have asked to join it."))
     else:
         messages.success(request, _("Your request has been sent to the organization's editors."))
@@ -200,7 +193,9 @@ def signup(request):
         with transaction.atomic():
             user = form.save()
             if form.cleaned_data["intent"] == SignUpForm.CREATE:
-                organization = create_organization(form.organization_form, user)
+                organization = organizations.create_organization(
+                    user=user, data=form.organization_form.cleaned_data
+                )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         if form.cleaned_data["intent"] == SignUpForm.CREATE:
             messages.success(request, registered_message())

@@ -1,5 +1,5 @@
 """The reasons of a recommendation in plain words, in the user's language, from the structured
-reasons that `matching.recommend` returns (its own `summary` sentences are English only)."""
+reasons that `recommendations.recommend` returns (its own `summary` sentences are English only)."""
 
 import functools
 
@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from matchmaking.choices import Direction
-from matchmaking.forms import group_name, language_name
+from matchmaking.forms.fields import group_name, language_name
 from matchmaking.models import CooperationType, Theme
 
 
@@ -29,7 +29,7 @@ class Vocabulary:
 
 
 def plain_reasons(reasons, query, candidate, vocabulary=None):
-    """Sentences for one recommended `candidate` of the posting `query`, seen by `query`'s side."""
+    """Sentences for one recommended `candidate` of the opportunity `query`, seen by `query`'s side."""
     vocabulary = vocabulary or Vocabulary()
     _type_label = functools.partial(vocabulary.label, "type")
     sentences = []

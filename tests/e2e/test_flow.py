@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from matchmaking.choices import MatchStatus, MemberRole
 from matchmaking.models import Match, Membership, Opportunity, Organization, Outcome
-from tests.conftest import PASSWORD, make_posting, make_user
+from tests.conftest import PASSWORD, make_opportunity, make_user
 
 from .conftest import sign_in
 
@@ -37,7 +37,7 @@ def cast(fake_embedder):
     john = make_user("john")
     Membership.objects.create(user=marie, organization=party, role=MemberRole.EDITOR)
     Membership.objects.create(user=john, organization=institute, role=MemberRole.EDITOR)
-    offer = make_posting(
+    offer = make_opportunity(
         institute,
         "offer",
         "Hosting of national clearing-house mechanism websites",

@@ -1,9 +1,9 @@
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from matchmaking import services
 from matchmaking.choices import EmbeddingStatus
 from matchmaking.models import Opportunity, OpportunityEmbedding
+from matchmaking.services.embeddings import embed_opportunities
 
 
 class Command(BaseCommand):
@@ -20,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args, batch_size, force, **options):
         ids = list(Opportunity.objects.order_by("id").values_list("id", flat=True))
         with tqdm(total=len(ids), unit="posting", disable=options["verbosity"] == 0) as bar:
-            done = services.embed_opportunities(ids, batch_size=batch_size, force=force, progress=bar.update)
+            done = embed_opportunities(ids, batch_size=batch_size, force=force, progress=bar.update)
         self.stdout.write(self.style.SUCCESS(f"Embedded {done} of {len(ids)} postings."))
         failed = OpportunityEmbedding.objects.filter(status=EmbeddingStatus.FAILED).count()
         if failed:

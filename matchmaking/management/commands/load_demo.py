@@ -1,11 +1,10 @@
-import json
-
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from matchmaking import services
+from matchmaking.management.demo_history import load_history
 from matchmaking.models import Objective, Opportunity, Organization
-from matchmaking.reference import DATA_DIR
+from matchmaking.reference import read
+from matchmaking.services.opportunities import create_opportunity
 
 
 class Command(BaseCommand):
@@ -22,8 +21,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, with_history=False, **options):
-        with open(DATA_DIR / "demo.json", encoding="utf-8") as f:
-            data = json.load(f)
+        data = read("demo.json")
         created = 0
         with transaction.atomic():
             organizations = {}
@@ -41,7 +39,7 @@ class Command(BaseCommand):
                 row["objectives"] = list(Objective.objects.filter(code__in=row.get("objectives", [])))
                 row.setdefault("capacity", 1)
                 try:
-                    services.create_opportunity(user=None, data={**row, "organization": organization})
+                    create_opportunity(user=None, data={**row, "organization": organization})
                 except Exception as error:
                     raise CommandError(
                         f"Demo posting {row['title']!r} could not be loaded: {error}"
@@ -49,7 +47,5 @@ class Command(BaseCommand):
                 created += 1
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {created} new postings."))
         if with_history:
-            from matchmaking.demo_history import load_history
-
             created = load_history()
             self.stdout.write(self.style.SUCCESS(f"Demo history loaded: {created} new postings."))

@@ -2,7 +2,8 @@ import datetime
 
 from django.core.management.base import BaseCommand
 
-from matchmaking import services
+from matchmaking.services import alerts
+from matchmaking.services.embeddings import retry_embeddings
 
 
 class Command(BaseCommand):
@@ -20,13 +21,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, date=None, **options):
-        # Postings whose embedding failed (or whose task was lost) are ranked with vectors again.
-        retried = services.retry_embeddings()
+        # Opportunities whose embedding failed (or whose task was lost) are ranked with vectors again.
+        retried = retry_embeddings()
         if retried:
             self.stdout.write(f"Embedded {retried} posting(s) whose embedding had failed or was lost.")
-        closed = services.close_expired_postings(today=date)
-        reminded = services.remind_expiring_postings(today=date)
-        digests = services.send_suggestion_digests(today=date)
+        closed = alerts.close_expired_opportunities(today=date)
+        reminded = alerts.remind_expiring_opportunities(today=date)
+        digests = alerts.send_suggestion_digests(today=date)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Closed {closed} expired posting(s), reminded about {reminded} ending soon, "

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from matchmaking import services
+from matchmaking.services import ranking
 
 
 class Command(BaseCommand):
@@ -16,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Compare, but store nothing.")
 
     def handle(self, *args, min_labels=None, dry_run=False, **options):
-        report = services.train_ranker(min_labels=min_labels, dry_run=dry_run)
+        report = ranking.train_ranker(min_labels=min_labels, dry_run=dry_run)
         self.stdout.write(f"{report.labels} labelled matches, {report.positives} accepted.")
         style = self.style.SUCCESS if report.stored else self.style.WARNING
         self.stdout.write(style(report.message))

@@ -1,0 +1,142 @@
+"""Offers and requests, and the recommendations of one: written through `matchmaking.services`."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from matchmaking.choices import OpportunityStatus
+from matchmaking.models import CooperationType, Country, CountryGroup, Language, Objective, Opportunity, Theme
+from matchmaking.models.opportunities import LIST_LIMITS
+from matchmaking.services import contacts, opportunities
+
+from .fields import COUNTRY_HINT, LANGUAGE_HINT, OBJECTIVE_HINT, CodeField, CodeListField
+
+
+class OpportunitySerializer(serializers.ModelSerializer):
+    cooperation_type = CodeField(CooperationType, required=False)
+    themes = CodeListField(Theme, max_length=LIST_LIMITS["themes"], required=False)
+    objectives = CodeListField(
+        Objective,
+        code_field="code",
+        hint=OBJECTIVE_HINT,
+        max_length=LIST_LIMITS["objectives"],
+        required=False,
+    )
+    languages = CodeListField(
+        Language, hint=LANGUAGE_HINT, max_length=LIST_LIMITS["languages"], required=False
+    )
+    eligible_groups = CodeListField(CountryGroup, max_length=LIST_LIMITS["eligible_groups"], required=False)
+    eligible_countries = CodeListField(
+        Country, hint=COUNTRY_HINT, max_length=LIST_LIMITS["eligible_countries"], required=False
+    )
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "id",
+            "direction",
+            "status",
+            "title",
+            "description",
+            "cooperation_type",
+            "themes",
+            "objectives",
+            "organization",
+            "organization_name",
+            "languages",
+            "eligible_groups",
+            "eligible_countries",
+            "starts_on",
+            "ends_on",
+            "application_deadline",
+            "capacity",
+            "contact_name",
+            "contact_email",
+            "hide_contact",
+            "published_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["published_at", "created_at", "updated_at"]
+
+    def validate_direction(self, direction):
+        if self.instance is not None and direction != self.instance.direction:
+            raise serializers.ValidationError("An offer cannot become a request, nor a request an offer.")
+        return direction
+
+    def validate_organization(self, organization):
+        if self.instance is not None and organization != self.instance.organization:
+            raise serializers.ValidationError("A posting cannot move to another organization.")
+        return organization
+
+    def validate_status(self, status):
+        current = self.instance.status if self.instance else None
+        if status == OpportunityStatus.CLOSED and current != OpportunityStatus.CLOSED:
+            raise serializers.ValidationError("Use the close action to close a posting.")
+        return status
+
+    def validate(self, attrs):
+        def current(name):  # the value after this change, for partial updates too
+            return attrs[name] if name in attrs else getattr(self.instance, name, None)
+
+        errors = {}
+        try:
+            Opportunity.clean_dates(current("starts_on"), current("ends_on"), current("application_deadline"))
+        except DjangoValidationError as error:
+            errors.update(error.message_dict)
+        try:
+            Opportunity.clean_lists(
+                current("direction"), {name: attrs[name] for name in LIST_LIMITS if name in attrs}
+            )
+        except DjangoValidationError as error:
+            errors.update(error.message_dict)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+    def create(self, validated_data):
+        return opportunities.create_opportunity(user=self.context["request"].user, data=validated_data)
+
+    def update(self, instance, validated_data):
+        return opportunities.update_opportunity(
+            instance, user=self.context["request"].user, data=validated_data
+        )
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if instance.hide_contact and not self._sees_contact(instance):
+            data["contact_name"] = data["contact_email"] = ""
+        return data
+
+    def _sees_contact(self, instance):
+        return sees_contact(self.context, instance)
+
+
+def sees_contact(context, opportunity):
+    """Whether the requesting user may see the opportunity's hidden contact details (`can_see_contact`);
+    what the user may see is read once per response, however many opportunities it holds."""
+    user = context["request"].user
+    if "contact_access" not in context:
+        context["contact_access"] = contacts.contact_access(user)
+    return contacts.can_see_contact(opportunity, user, access=context["contact_access"])
+
+
+class MatchQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(
+        min_value=1, max_value=50, default=10, help_text="How many matches to return, best first."
+    )
+
+
+class MatchSerializer(serializers.Serializer):
+    opportunity = OpportunitySerializer(help_text="The recommended posting, of the other direction.")
+    score = serializers.FloatField(help_text="Higher is better; comparable within one response.")
+    reasons = serializers.DictField(help_text="Why this posting was recommended, by component.")
+
+
+class MatchListSerializer(serializers.Serializer):
+    results = MatchSerializer(many=True)
+    pending = serializers.BooleanField(
+        default=False,
+        help_text="True while the posting's text has no vector yet (embedding it failed, and it waits for a "
+        "retry): the results are then ranked on words and structure only. Ask again later.",
+    )

@@ -1,0 +1,82 @@
+"""Offers and requests, and the recommendations of one."""
+
+from django.db.models import prefetch_related_objects
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from api.pagination import Pagination
+from api.permissions import IsEditorOrReadOnly
+from api.schema import error, validation_error
+from api.serializers.opportunities import MatchListSerializer, MatchQuerySerializer, OpportunitySerializer
+from matchmaking.filtersets import OpportunityFilterSet
+from matchmaking.models import (
+    Opportunity,
+)
+from matchmaking.models.opportunities import LIST_FIELDS
+from matchmaking.recommendations.recommend import recommend
+from matchmaking.services.embeddings import ensure_embedded
+from matchmaking.services.opportunities import close_opportunity
+
+
+class OpportunityViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Offers and requests. Open and closed opportunities are public, drafts only to their
+    organization's members and staff; the organization's editors and staff change them."""
+
+    serializer_class = OpportunitySerializer
+    filterset_class = OpportunityFilterSet
+    permission_classes = [IsEditorOrReadOnly]
+    pagination_class = Pagination
+
+    def get_queryset(self):
+        queryset = Opportunity.objects.visible_to(self.request.user).select_related(
+            "organization", "cooperation_type"
+        )
+        if self.action == "matches":  # the opportunity asked about is not serialized, its matches are
+            return queryset
+        return queryset.with_lists()
+
+    def perform_create(self, serializer):
+        self.check_object_permissions(self.request, serializer.validated_data["organization"])
+        serializer.save()
+
+    @extend_schema(
+        request=None,
+        responses={200: OpportunitySerializer, 409: error("Already closed.")},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def close(self, request, pk=None):
+        """Closes an opportunity: it stays public but is no longer recommended."""
+        opportunity = self.get_object()
+        opportunity = close_opportunity(opportunity, user=request.user)
+        return Response(self.get_serializer(opportunity).data)
+
+    @extend_schema(
+        parameters=[MatchQuerySerializer],
+        responses={
+            200: MatchListSerializer,
+            400: validation_error("Invalid limit."),
+        },
+    )
+    @action(detail=True, filter_backends=[], pagination_class=None)
+    def matches(self, request, pk=None):
+        """The opportunities recommended for this one, best first: open offers for a request, open
+        requests for an offer; never one that is expired, ineligible or of the same organization."""
+        opportunity = self.get_object()
+        query = MatchQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        ensure_embedded(opportunity)
+        results = recommend(opportunity, limit=query.validated_data["limit"])
+        prefetch_related_objects([result["opportunity"] for result in results], *LIST_FIELDS)
+        body = MatchListSerializer(
+            {"results": results, "pending": getattr(results, "pending", False)},
+            context=self.get_serializer_context(),
+        )
+        return Response(body.data)

@@ -1,0 +1,98 @@
+"""API tokens, organizations and their members."""
+
+from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
+
+from api.pagination import Pagination
+from api.permissions import IsEditorOrReadOnly, IsMemberOrEditor
+from api.schema import error
+from api.serializers.organizations import MembershipSerializer, OrganizationSerializer
+from matchmaking.filtersets import OrganizationFilterSet
+from matchmaking.models import (
+    Membership,
+    Organization,
+)
+from matchmaking.services import memberships
+from matchmaking.throttles import TokenRateThrottle
+
+
+@extend_schema(tags=["auth"], auth=[], summary="Exchange a username and password for an API token")
+class TokenView(ObtainAuthToken):
+    throttle_classes = [TokenRateThrottle]
+
+
+# --------------------------------------------------------------------------- organizations
+
+
+class OrganizationViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Organizations are public. Whoever creates one becomes its editor; its editors and staff
+    change it, and only staff verify it."""
+
+    queryset = Organization.objects.select_related("country")
+    serializer_class = OrganizationSerializer
+    filterset_class = OrganizationFilterSet
+    permission_classes = [IsEditorOrReadOnly]
+    pagination_class = Pagination
+
+
+@extend_schema(parameters=[OpenApiParameter("organization_pk", int, OpenApiParameter.PATH)])
+@extend_schema_view(
+    list=extend_schema(
+        responses={
+            200: MembershipSerializer(many=True),
+            401: error("Not authenticated."),
+            403: error("Not a member of the organization."),
+        }
+    ),
+    retrieve=extend_schema(
+        responses={
+            200: MembershipSerializer,
+            401: error("Not authenticated."),
+            403: error("Not a member of the organization."),
+        }
+    ),
+    destroy=extend_schema(responses={204: None, 409: error("The last editor cannot leave.")}),
+)
+class MemberViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The members of an organization, by username: its members see them, its editors manage them."""
+
+    serializer_class = MembershipSerializer
+    permission_classes = [IsMemberOrEditor]
+    lookup_field = "user__username"
+    lookup_url_kwarg = "username"
+    lookup_value_regex = "[^/]+"
+    pagination_class = None
+
+    @cached_property
+    def organization(self):
+        return get_object_or_404(Organization, pk=self.kwargs["organization_pk"])
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Membership.objects.none()
+        return self.organization.memberships.select_related("user")
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["organization"] = self.organization
+        return context
+
+    def perform_destroy(self, membership):
+        memberships.remove_member(membership, user=self.request.user)

@@ -1,0 +1,329 @@
+"""One FilterSet per resource, for the API and the web pages alike (plain django-filter, no DRF)."""
+
+import django_filters as filters
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connections
+from django.db.models import Case, F, FloatField, Q, Value, When
+
+from matchmaking.choices import (
+    Direction,
+    GroupKind,
+    MatchStatus,
+    NotificationKind,
+    OpportunityStatus,
+    OrganizationKind,
+)
+from matchmaking.models import (
+    CooperationType,
+    Country,
+    CountryGroup,
+    Framework,
+    Language,
+    Match,
+    Notification,
+    Objective,
+    Opportunity,
+    Organization,
+    Outcome,
+    Theme,
+)
+from matchmaking.recommendations.search import search_scores
+
+SEARCH_CONFIG = "english"
+SEMANTIC_SEARCH_LIMIT = 200  # opportunities close in meaning kept for a text search
+
+
+class StableOrderingFilter(filters.OrderingFilter):
+    """Orders by the chosen fields, then by id, so that pages never overlap or skip rows."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.order_by(*(self.get_ordering_value(param) for param in value if param), "id")
+
+
+def full_text_search(queryset, text):
+    """PostgreSQL full-text search over title (weighted first) and description, best first; on
+    other databases, opportunities whose title or description contains every word."""
+    if connections[queryset.db].vendor == "postgresql":
+        vector = SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector(
+            "description", weight="B", config=SEARCH_CONFIG
+        )
+        query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+        return (
+            queryset.annotate(search=vector)
+            .filter(search=query)
+            .annotate(rank=SearchRank(F("search"), query))
+            .order_by("-rank", "-id")
+        )
+    for word in text.split():
+        queryset = queryset.filter(Q(title__icontains=word) | Q(description__icontains=word))
+    return queryset
+
+
+class OpportunityFilterSet(filters.FilterSet):
+    direction = filters.ChoiceFilter(choices=Direction.choices)
+    status = filters.ChoiceFilter(choices=OpportunityStatus.choices)
+    cooperation_type = filters.ModelMultipleChoiceFilter(
+        queryset=CooperationType.objects.all(),
+        distinct=False,
+        help_text="Any of these cooperation types (slugs).",
+    )
+    themes = filters.ModelMultipleChoiceFilter(
+        queryset=Theme.objects.all(), help_text="Postings with any of these themes (slugs)."
+    )
+    objectives = filters.ModelMultipleChoiceFilter(
+        queryset=Objective.objects.all(),
+        to_field_name="code",
+        method="filter_objectives",
+        help_text="Postings serving any of these objectives (codes such as 1.1).",
+    )
+    organization = filters.ModelChoiceFilter(queryset=Organization.objects.all())
+    country = filters.ModelChoiceFilter(
+        field_name="organization__country",
+        queryset=Country.objects.all(),
+        help_text="The country of the posting's organization (ISO 3166-1 alpha-2).",
+    )
+    un_group = filters.ModelChoiceFilter(
+        field_name="organization__country__un_group",
+        queryset=CountryGroup.objects.filter(kind=GroupKind.UN_REGION),
+        help_text="The UN regional group of the posting's organization.",
+    )
+    eligible_for = filters.ModelChoiceFilter(
+        queryset=Country.objects.all(),
+        method="filter_eligible_for",
+        help_text="Only postings that an organization of this country (ISO 3166-1 alpha-2) may take up.",
+    )
+    language = filters.ModelChoiceFilter(
+        field_name="languages", queryset=Language.objects.all(), help_text="A working language (ISO 639-1)."
+    )
+    open_on = filters.DateFilter(
+        method="filter_open_on",
+        help_text="Postings running on this date: started (or no start) and not ended.",
+    )
+    created_after = filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    created_before = filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+    q = filters.CharFilter(
+        method="filter_q",
+        help_text="Text search: postings close in meaning to the text (the semantic and lexical parts of "
+        "the matching blend) or containing its words, best first unless `ordering` is given.",
+    )
+    ordering = StableOrderingFilter(
+        fields=["created_at", "updated_at", "title", "starts_on", "ends_on", "capacity"],
+        help_text="Sort order (prefix with - for descending); ties are broken by id.",
+    )
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "direction",
+            "status",
+            "cooperation_type",
+            "themes",
+            "objectives",
+            "organization",
+            "country",
+            "un_group",
+            "eligible_for",
+            "language",
+            "open_on",
+            "created_after",
+            "created_before",
+            "q",
+        ]
+
+    def filter_objectives(self, queryset, name, value: list[Objective]):
+        return queryset.filter(objectives__in=value).distinct() if value else queryset
+
+    def filter_eligible_for(self, queryset, name, value: Country):
+        return queryset.eligible_for(value) if value else queryset
+
+    def filter_open_on(self, queryset, name, value):
+        started = Q(starts_on__isnull=True) | Q(starts_on__lte=value)
+        not_ended = Q(ends_on__isnull=True) | Q(ends_on__gte=value)
+        return queryset.filter(started & not_ended)
+
+    def filter_q(self, queryset, name, value):
+        """Opportunities close in meaning to the text (the semantic and lexical parts of the matching
+        blend, over open opportunities) or matching it word for word (full-text search, which also
+        reaches closed opportunities), ranked by that blend, then by the full-text rank."""
+        text = value.strip()
+        if not text:
+            return queryset
+        scored = search_scores(text, limit=SEMANTIC_SEARCH_LIMIT)
+        words = full_text_search(queryset, text).values("pk")
+        relevance = Case(
+            *(When(pk=pk, then=Value(score)) for pk, score in scored),
+            default=Value(0.0),
+            output_field=FloatField(),
+        )
+        matching_rows = queryset.filter(Q(pk__in=[pk for pk, _ in scored]) | Q(pk__in=words))
+        return matching_rows.annotate(relevance=relevance).order_by("-relevance", "-id")
+
+
+class OrganizationFilterSet(filters.FilterSet):
+    kind = filters.ChoiceFilter(choices=OrganizationKind.choices)
+    country = filters.ModelChoiceFilter(queryset=Country.objects.all())
+    un_group = filters.ModelChoiceFilter(
+        field_name="country__un_group", queryset=CountryGroup.objects.filter(kind=GroupKind.UN_REGION)
+    )
+    q = filters.CharFilter(field_name="name", lookup_expr="icontains", help_text="Part of the name.")
+
+    class Meta:
+        model = Organization
+        fields = ["kind", "country", "un_group", "verified", "q"]
+
+
+class CountryFilterSet(filters.FilterSet):
+    un_group = filters.ModelChoiceFilter(queryset=CountryGroup.objects.filter(kind=GroupKind.UN_REGION))
+    group = filters.ModelChoiceFilter(
+        field_name="groups",
+        queryset=CountryGroup.objects.filter(kind=GroupKind.ELIGIBILITY),
+        help_text="An eligibility group: developing, ldc, sids or eu.",
+    )
+
+    class Meta:
+        model = Country
+        fields = ["un_group", "group"]
+
+
+class ObjectiveFilterSet(filters.FilterSet):
+    framework = filters.ModelChoiceFilter(queryset=Framework.objects.all(), to_field_name="code")
+    goal = filters.CharFilter(field_name="goal__code", help_text="The code of the goal, such as 1.")
+
+    class Meta:
+        model = Objective
+        fields = ["framework", "goal"]
+
+
+class MatchFilterSet(filters.FilterSet):
+    status = filters.MultipleChoiceFilter(choices=MatchStatus.choices, help_text="Any of these statuses.")
+    organization = filters.ModelChoiceFilter(
+        queryset=Organization.objects.all(),
+        method="filter_organization",
+        help_text="Matches in which this organization is either side.",
+    )
+    posting = filters.ModelChoiceFilter(
+        queryset=Opportunity.objects.all(),
+        method="filter_posting",
+        help_text="Matches of this posting, as the request or the offer.",
+    )
+    initiated_by = filters.ModelChoiceFilter(queryset=Organization.objects.all())
+    created_after = filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    created_before = filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+    updated_after = filters.DateFilter(field_name="updated_at", lookup_expr="date__gte")
+    q = filters.CharFilter(method="filter_q", help_text="Part of either posting's title, or of the message.")
+    ordering = StableOrderingFilter(
+        fields=["created_at", "updated_at", "status"],
+        help_text="Sort order (prefix with - for descending); ties are broken by id.",
+    )
+
+    class Meta:
+        model = Match
+        fields = [
+            "status",
+            "organization",
+            "posting",
+            "initiated_by",
+            "created_after",
+            "created_before",
+            "updated_after",
+            "q",
+        ]
+
+    def filter_organization(self, queryset, name, value: Organization):
+        return (
+            queryset.filter(Q(request__organization=value) | Q(offer__organization=value))
+            if value
+            else queryset
+        )
+
+    def filter_posting(self, queryset, name, value: Opportunity):
+        return queryset.filter(Q(request=value) | Q(offer=value)) if value else queryset
+
+    def filter_q(self, queryset, name, value):
+        for word in value.split():
+            queryset = queryset.filter(
+                Q(request__title__icontains=word)
+                | Q(offer__title__icontains=word)
+                | Q(message__icontains=word)
+            )
+        return queryset
+
+
+class OutcomeFilterSet(filters.FilterSet):
+    objective = filters.ModelMultipleChoiceFilter(
+        queryset=Objective.objects.all(),
+        to_field_name="code",
+        method="filter_objectives",
+        help_text="Outcomes serving any of these objectives (codes such as 1.1).",
+    )
+    goal = filters.CharFilter(
+        method="filter_goal", help_text="Outcomes serving an objective of this goal (its code, such as 1)."
+    )
+    framework = filters.ModelChoiceFilter(
+        queryset=Framework.objects.all(),
+        to_field_name="code",
+        method="filter_framework",
+        help_text="Outcomes serving an objective of this framework (its code).",
+    )
+    country = filters.ModelChoiceFilter(
+        queryset=Country.objects.all(),
+        method="filter_country",
+        help_text="Either side's organization is of this country (ISO 3166-1 alpha-2).",
+    )
+    un_group = filters.ModelChoiceFilter(
+        queryset=CountryGroup.objects.filter(kind=GroupKind.UN_REGION),
+        method="filter_un_group",
+        help_text="Either side's organization is of this UN regional group.",
+    )
+    cooperation_type = filters.ModelChoiceFilter(
+        queryset=CooperationType.objects.all(),
+        method="filter_cooperation_type",
+        help_text="Either posting is of this cooperation type (slug).",
+    )
+    year = filters.NumberFilter(
+        field_name="achieved_on",
+        lookup_expr="year",
+        min_value=1,
+        max_value=9999,  # the years a date can have: year 0 cannot be looked up
+        help_text="The year it was achieved.",
+    )
+    q = filters.CharFilter(field_name="summary", lookup_expr="icontains", help_text="Part of the summary.")
+
+    class Meta:
+        model = Outcome
+        fields = ["objective", "goal", "framework", "country", "un_group", "cooperation_type", "year", "q"]
+
+    def _either_side(self, queryset, **lookup):
+        ((path, value),) = lookup.items()
+        return queryset.filter(
+            Q(**{f"match__request__{path}": value}) | Q(**{f"match__offer__{path}": value})
+        )
+
+    def filter_objectives(self, queryset, name, value: list[Objective]):
+        return queryset.filter(objectives__in=value).distinct() if value else queryset
+
+    def filter_goal(self, queryset, name, value: str):
+        return queryset.filter(objectives__goal__code=value).distinct() if value else queryset
+
+    def filter_framework(self, queryset, name, value: Framework):
+        return queryset.filter(objectives__framework=value).distinct() if value else queryset
+
+    def filter_country(self, queryset, name, value: Country):
+        return self._either_side(queryset, organization__country=value) if value else queryset
+
+    def filter_un_group(self, queryset, name, value: CountryGroup):
+        return self._either_side(queryset, organization__country__un_group=value) if value else queryset
+
+    def filter_cooperation_type(self, queryset, name, value: CooperationType):
+        return self._either_side(queryset, cooperation_type=value) if value else queryset
+
+
+class NotificationFilterSet(filters.FilterSet):
+    unread = filters.BooleanFilter(field_name="read_at", lookup_expr="isnull", help_text="Only unread ones.")
+    kind = filters.ChoiceFilter(choices=NotificationKind.choices)
+
+    class Meta:
+        model = Notification
+        fields = ["unread", "kind"]

@@ -1,0 +1,120 @@
+"""Fields and labels the forms share: groups, languages and objectives shown in the user's language."""
+
+from itertools import groupby
+
+from django import forms
+from django.forms.models import ModelChoiceIterator
+from django.utils.translation import get_language_info
+from django.utils.translation import gettext_lazy as _
+
+from matchmaking.models import Objective, Theme
+
+# The groups' names are stored in English; these are the ones the pages show, translated.
+GROUP_NAMES = {
+    "AFR": _("African States"),
+    "APAC": _("Asia-Pacific States"),
+    "EEG": _("Eastern European States"),
+    "GRULAC": _("Latin American and Caribbean States"),
+    "WEOG": _("Western European and Other States"),
+    "developing": _("Developing countries (OECD DAC list)"),
+    "ldc": _("Least developed countries"),
+    "sids": _("Small island developing States"),
+    "eu": _("European Union"),
+}
+
+
+def group_name(group):
+    code = getattr(group, "code", group)
+    return GROUP_NAMES.get(code, code)
+
+
+def language_name(language):
+    """A language's name in the user's language where Django knows it, else its English name."""
+    code = getattr(language, "code", language)
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return getattr(language, "name", code)
+
+
+class GroupChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return group_name(obj)
+
+
+class GroupSingleChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return group_name(obj)
+
+
+# The UN's working languages come first in language lists, then the others by name.
+FIRST_LANGUAGES = ["en", "fr", "es", "ar", "ru", "zh", "pt"]
+
+
+class LanguageIterator(ModelChoiceIterator):
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        choices = [self.choice(language) for language in self.queryset]
+        first = {code: i for i, code in enumerate(FIRST_LANGUAGES)}
+        yield from sorted(choices, key=lambda c: (first.get(str(c[0]), len(first)), str(c[1]).casefold()))
+
+
+class LanguageChoiceField(forms.ModelMultipleChoiceField):
+    iterator = LanguageIterator
+
+    def label_from_instance(self, obj):
+        return language_name(obj)
+
+
+class ObjectiveIterator(ModelChoiceIterator):
+    """Objectives grouped by goal (or by framework, for targets that belong to no goal)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        objectives = self.queryset.select_related("framework", "goal")
+        for _key, members in groupby(objectives, key=lambda o: (o.framework_id, o.goal_id)):
+            members = list(members)
+            first = members[0]
+            if first.goal is not None:
+                label = f"{first.framework.name} · {first.goal.code}. {first.goal.title}"
+            else:
+                label = first.framework.name
+            yield (label, [self.choice(objective) for objective in members])
+
+
+class ObjectiveChoiceField(forms.ModelMultipleChoiceField):
+    iterator = ObjectiveIterator
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Objective.objects.all())
+        kwargs.setdefault("to_field_name", "code")
+        kwargs.setdefault("widget", GroupedCheckboxSelectMultiple)
+        super().__init__(**kwargs)
+
+    def label_from_instance(self, obj):
+        return f"{obj.code} {obj.short_text}"
+
+
+class GroupedCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
+    """Checkboxes in one fieldset per group of choices."""
+
+    template_name = "matchmaking/widgets/grouped_checkboxes.html"
+
+
+class ThemeChoiceField(forms.ModelMultipleChoiceField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Theme.objects.all())
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple(attrs={"class": "columns"}))
+        super().__init__(**kwargs)
+
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class LanguageSingleChoiceField(forms.ModelChoiceField):
+    iterator = LanguageIterator
+
+    def label_from_instance(self, obj):
+        return language_name(obj)

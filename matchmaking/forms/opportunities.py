@@ -1,0 +1,254 @@
+"""Opportunity an offer or a request, and the browse page's filters."""
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from matchmaking.choices import Direction, OpportunityStatus
+from matchmaking.filtersets import OpportunityFilterSet
+from matchmaking.models import CooperationType, Country, CountryGroup, Language, Opportunity, Organization
+from matchmaking.models.opportunities import LIST_LIMITS
+
+from .fields import (
+    DATE_WIDGET,
+    GroupChoiceField,
+    GroupSingleChoiceField,
+    LanguageChoiceField,
+    LanguageSingleChoiceField,
+    ObjectiveChoiceField,
+    ThemeChoiceField,
+)
+
+
+class OpportunityForm(forms.ModelForm):
+    """Posts or edits an offer or a request. An opportunity's direction and organization are chosen
+    once, when it is created."""
+
+    themes = ThemeChoiceField(
+        required=False,
+        label=_("Themes"),
+        help_text=_("The CBD programme areas and cross-cutting issues it concerns."),
+    )
+    objectives = ObjectiveChoiceField(
+        required=False,
+        label=_("Objectives served"),
+        help_text=_("The objectives of the strategic plans that this cooperation serves."),
+    )
+    languages = LanguageChoiceField(
+        queryset=Language.objects.all(),
+        required=False,
+        label=_("Working languages"),
+        help_text=_("The languages in which the cooperation can take place. Hold Ctrl to pick several."),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    eligible_groups = GroupChoiceField(
+        queryset=CountryGroup.objects.all(),
+        required=False,
+        label=_("Eligible groups of countries"),
+        help_text=_(
+            "Offers only: organizations of countries in any of these groups may take it up. "
+            "Leave empty, with no eligible country either, to open it to every country."
+        ),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "columns"}),
+    )
+    eligible_countries = forms.ModelMultipleChoiceField(
+        queryset=Country.objects.order_by("name"),
+        required=False,
+        label=_("Eligible countries"),
+        help_text=_("Offers only: countries whose organizations may take it up, beyond the groups above."),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "direction",
+            "organization",
+            "title",
+            "description",
+            "cooperation_type",
+            "themes",
+            "objectives",
+            "languages",
+            "eligible_groups",
+            "eligible_countries",
+            "starts_on",
+            "ends_on",
+            "application_deadline",
+            "capacity",
+            "contact_name",
+            "contact_email",
+            "hide_contact",
+        ]
+        labels = {
+            "direction": _("Kind of posting"),
+            "organization": _("Organization"),
+            "title": _("Title"),
+            "description": _("Description"),
+            "cooperation_type": _("Kind of cooperation"),
+            "starts_on": _("Starts on"),
+            "ends_on": _("Ends on"),
+            "application_deadline": _("Application deadline"),
+            "capacity": _("Capacity"),
+            "contact_name": _("Contact name"),
+            "contact_email": _("Contact e-mail"),
+            "hide_contact": _("Hide the contact details"),
+        }
+        help_texts = {
+            "direction": _("An offer of cooperation, or a request for it."),
+            "organization": _("The organization that posts it; you must be one of its editors."),
+            "title": _("One line that says what is offered or needed."),
+            "description": _(
+                "What is offered or needed, for whom, and under which conditions. "
+                "Any language; recommendations work best with a few precise sentences."
+            ),
+            "cooperation_type": _("The main kind of cooperation."),
+            "starts_on": _("Optional: when the cooperation can start."),
+            "ends_on": _("Optional: when it ends. An ended posting is no longer recommended."),
+            "application_deadline": _("Optional: the last day to express interest."),
+            "capacity": _("How many partners it can take on."),
+            "contact_name": _("Who partners should contact."),
+            "contact_email": _("Where partners can write."),
+            "hide_contact": _("Show the contact details only to partners whose match was accepted."),
+        }
+        widgets = {
+            "direction": forms.RadioSelect,
+            "title": forms.TextInput(attrs={"autocomplete": "off"}),
+            "description": forms.Textarea(attrs={"rows": 8}),
+            "starts_on": DATE_WIDGET,
+            "ends_on": DATE_WIDGET,
+            "application_deadline": DATE_WIDGET,
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cooperation_type"].queryset = CooperationType.objects.all()
+        self.fields["cooperation_type"].empty_label = None
+        if self.instance.pk:
+            # Neither can change once posted (the API refuses it too).
+            del self.fields["direction"]
+            del self.fields["organization"]
+            if self.instance.direction == Direction.REQUEST:
+                del self.fields["eligible_groups"]
+                del self.fields["eligible_countries"]
+        else:
+            self.fields["direction"].choices = Direction.choices
+            organizations = Organization.objects.editable_by(user).select_related("country")
+            self.fields["organization"].queryset = organizations
+            self.fields["organization"].empty_label = None
+            if "direction" not in self.initial:
+                self.initial["direction"] = Direction.REQUEST
+
+    @property
+    def direction(self):
+        if self.instance.pk:
+            return self.instance.direction
+        return self.cleaned_data.get("direction")
+
+    def clean(self):
+        cleaned = super().clean()
+        lists = {name: cleaned.get(name) for name in LIST_LIMITS if name in self.fields}
+        try:
+            Opportunity.clean_lists(self.direction, lists)
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                for message in messages:
+                    self.add_error(field, message)
+        return cleaned
+
+    def service_data(self):
+        """The cleaned data as `services.create_opportunity` and `update_opportunity` take it."""
+        return {name: self.cleaned_data[name] for name in self.fields if name in self.cleaned_data}
+
+
+class BrowseFilterSet(OpportunityFilterSet):
+    """The API's filters, labelled for the browse page, and "open to my country": opportunities that
+    an organization of the user may take up."""
+
+    open_to_me = django_filters.BooleanFilter(
+        method="filter_open_to_me", label=_("Open to my country"), widget=forms.CheckboxInput
+    )
+
+    # The filters the form shows, in this order; the others still work in URLs.
+    shown = [
+        "q",
+        "direction",
+        "cooperation_type",
+        "themes",
+        "objectives",
+        "country",
+        "un_group",
+        "eligible_for",
+        "open_to_me",
+        "language",
+        "status",
+        "ordering",
+    ]
+    labels = {
+        "q": _("Text"),
+        "direction": _("Offers or requests"),
+        "cooperation_type": _("Kind of cooperation"),
+        "themes": _("Themes"),
+        "objectives": _("Objectives"),
+        "country": _("Country of the organization"),
+        "un_group": _("UN regional group of the organization"),
+        "eligible_for": _("Open to organizations of"),
+        "language": _("Working language"),
+        "status": _("Status"),
+        "ordering": _("Sort by"),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        filters = self.filters
+        for name, label in self.labels.items():
+            filters[name].label = label
+            filters[name].extra.pop("help_text", None)
+        filters["q"].extra["widget"] = forms.TextInput(attrs={"type": "search"})
+        filters["direction"].extra["empty_label"] = _("Both")
+        filters["status"].extra["empty_label"] = _("Open or closed")
+        filters["status"].extra["choices"] = [
+            (OpportunityStatus.OPEN, OpportunityStatus.OPEN.label),
+            (OpportunityStatus.CLOSED, OpportunityStatus.CLOSED.label),
+        ]
+        for name in ("cooperation_type", "themes"):
+            filters[name].extra["widget"] = forms.CheckboxSelectMultiple(attrs={"class": "columns"})
+        for name in ("country", "un_group", "eligible_for", "language"):
+            filters[name].extra["empty_label"] = _("Any")
+        for name in ("country", "eligible_for"):
+            filters[name].extra["queryset"] = Country.objects.order_by("name")
+        filters["objectives"].field_class = ObjectiveChoiceField
+        filters["objectives"].extra["widget"] = forms.SelectMultiple(attrs={"size": 6})
+        filters["un_group"].field_class = GroupSingleChoiceField
+        filters["language"].field_class = LanguageSingleChoiceField
+        filters["ordering"].extra["choices"] = [
+            ("-created_at", _("Newest first")),
+            ("created_at", _("Oldest first")),
+            ("title", _("Title")),
+            ("ends_on", _("Ending soonest")),
+        ]
+        filters["ordering"].extra["empty_label"] = _("Relevance, then newest")
+        if not self.user_countries():
+            del filters["open_to_me"]
+
+    def shown_fields(self):
+        return [self.form[name] for name in self.shown if name in self.form.fields]
+
+    def user_countries(self):
+        if not hasattr(self, "_user_countries"):
+            user = getattr(self.request, "user", None)
+            countries = set()
+            if user is not None and user.is_authenticated:
+                countries = set(Organization.objects.of_member(user).values_list("country_id", flat=True))
+            self._user_countries = sorted(countries)
+        return self._user_countries
+
+    def filter_open_to_me(self, queryset, name, value):
+        countries = self.user_countries() if value else []
+        if not countries:
+            return queryset
+        eligible = queryset.eligible_for(countries[0])
+        for country in countries[1:]:
+            eligible = eligible | queryset.eligible_for(country)
+        return eligible

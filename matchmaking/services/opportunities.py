@@ -1,0 +1,101 @@
+"""Offers and requests: create, change, close, delete. Every write here is audited, and a change
+of text schedules a new embedding."""
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from matchmaking.choices import OpportunityStatus
+from matchmaking.models import Match, Opportunity, OpportunityEmbedding
+from matchmaking.models.opportunities import LIST_FIELDS
+
+from . import audit
+from .embeddings import reset_embedding, schedule_embedding
+from .errors import Conflict
+
+
+def _split_lists(data):
+    """(the fields, the lists): the many-to-many fields are set once the row exists."""
+    data = dict(data)
+    lists = {name: data.pop(name) for name in LIST_FIELDS if name in data}
+    return data, lists
+
+
+def _snapshot_after(opportunity, lists):
+    return {**audit.snapshot(opportunity), **{name: audit.keys(values) for name, values in lists.items()}}
+
+
+def create_opportunity(*, user, data, embed=True):
+    """Creates an opportunity from validated data (lists as instances or keys). With `embed=False`
+    the caller embeds it later (bulk imports embed in batches)."""
+    data, lists = _split_lists(data)
+    with transaction.atomic():
+        opportunity = Opportunity(created_by=user if user and user.is_authenticated else None, **data)
+        opportunity.moderation = Opportunity.moderation_for(user, opportunity.organization)
+        if opportunity.status == OpportunityStatus.OPEN:
+            opportunity.published_at = timezone.now()
+        opportunity.save()
+        for name, values in lists.items():
+            getattr(opportunity, name).set(values)
+        OpportunityEmbedding.objects.create(opportunity=opportunity)
+        audit.record(
+            opportunity, user=user, operation="create_opportunity", after=_snapshot_after(opportunity, lists)
+        )
+        if embed:
+            schedule_embedding(opportunity.pk)
+    return opportunity
+
+
+def update_opportunity(opportunity, *, user, data):
+    """Changes an opportunity; embeds it again if its text changed."""
+    data, lists = _split_lists(data)
+    with transaction.atomic():
+        opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+        before = audit.snapshot(opportunity, m2m=list(lists))
+        old_text = (opportunity.title, opportunity.description)
+        for name, value in data.items():
+            setattr(opportunity, name, value)
+        if opportunity.status == OpportunityStatus.OPEN and opportunity.published_at is None:
+            opportunity.published_at = timezone.now()
+        opportunity.save()
+        for name, values in lists.items():
+            getattr(opportunity, name).set(values)
+        audit.record(
+            opportunity,
+            user=user,
+            operation="update_opportunity",
+            before=before,
+            after=_snapshot_after(opportunity, lists),
+        )
+        if (opportunity.title, opportunity.description) != old_text:
+            reset_embedding(opportunity.pk)
+            schedule_embedding(opportunity.pk)
+    return opportunity
+
+
+def close_opportunity(opportunity, *, user):
+    """Closes an open or draft opportunity: it stays visible but is no longer recommended."""
+    with transaction.atomic():
+        opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+        if opportunity.status == OpportunityStatus.CLOSED:
+            raise Conflict("This posting is already closed.")
+        before = audit.snapshot(opportunity)
+        opportunity.status = OpportunityStatus.CLOSED
+        opportunity.save(update_fields=["status", "updated_at"])
+        audit.record(opportunity, user=user, operation="close_opportunity", before=before)
+    return opportunity
+
+
+def has_matches(opportunity):
+    return Match.objects.filter(Q(request=opportunity) | Q(offer=opportunity)).exists()
+
+
+def delete_opportunity(opportunity, *, user):
+    """Deletes an opportunity that never had a match (one that had is closed instead, so that the
+    history of its matches stays)."""
+    with transaction.atomic():
+        opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+        if has_matches(opportunity):
+            raise Conflict("A posting with matches cannot be deleted: close it instead.")
+        audit.record_deletion(opportunity, user=user, operation="delete_opportunity", m2m=LIST_FIELDS)
+        opportunity.delete()

@@ -1,0 +1,67 @@
+"""Registering an organization (its first editor is who registers it) and changing it. Whether it is
+verified changes only through `moderation`."""
+
+from django.db import transaction
+
+from matchmaking.choices import MemberRole
+from matchmaking.models import Membership, Organization
+
+from . import audit, moderation
+from .errors import NotAllowed, ServiceError
+
+FIELDS = ("name", "kind", "country", "website")
+STAFF_VERIFY = "Only staff may change whether an organization is verified."
+
+
+def _check_verified_by_staff(user, verified, current):
+    if verified is not None and verified != current and not user.is_staff:
+        raise ServiceError(STAFF_VERIFY, field="verified")
+
+
+def create_organization(*, user, data):
+    """Registers an organization with `user` as its first editor; `data` holds FIELDS (and
+    `verified`, which only staff may set)."""
+    data = dict(data)
+    verified = data.pop("verified", False)
+    _check_verified_by_staff(user, verified, False)
+    with transaction.atomic():
+        organization = Organization.objects.create(**data)
+        membership = Membership.objects.create(user=user, organization=organization, role=MemberRole.EDITOR)
+        audit.record(organization, user=user, operation="create_organization")
+        audit.record(membership, user=user, operation="create_organization")
+        if verified:
+            organization = moderation.verify_organization(organization, user=user)
+    return organization
+
+
+def update_organization(organization, *, user, data):
+    """Changes an organization (its editors, or staff); a change of `verified` goes through
+    moderation, so that verifying approves the opportunities that waited for it."""
+    data = dict(data)
+    verified = data.pop("verified", None)
+    with transaction.atomic():
+        organization = Organization.objects.select_for_update().get(pk=organization.pk)
+        if not organization.has_editor(user):
+            raise NotAllowed("Only the organization's editors and staff may change this.")
+        _check_verified_by_staff(user, verified, organization.verified)
+        before = audit.snapshot(organization)
+        for name, value in data.items():
+            setattr(organization, name, value)
+        organization.save()
+        audit.record(organization, user=user, operation="update_organization", before=before)
+        if verified is not None and verified != organization.verified:
+            change = moderation.verify_organization if verified else moderation.unverify_organization
+            organization = change(organization, user=user)
+    return organization
+
+
+def delete_organization(organization, *, user):
+    """Staff delete an organization that never posted (one that did keeps its history)."""
+    with transaction.atomic():
+        organization = Organization.objects.select_for_update().get(pk=organization.pk)
+        if not user.is_staff:
+            raise NotAllowed("Only staff may delete an organization.")
+        if organization.opportunities.exists():
+            raise ServiceError("An organization that has posted cannot be deleted.")
+        audit.record_deletion(organization, user=user, operation="delete_organization")
+        organization.delete()

@@ -1,0 +1,223 @@
+"""Pages about opportunities: home, search, browse, one opportunity and its recommendations, post and
+edit, close, express interest."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
+from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from matchmaking.choices import ACTIVE_MATCH_STATUSES, Direction, OpportunityStatus
+from matchmaking.forms.fields import group_name, language_name
+from matchmaking.forms.matches import HideForm, InterestForm
+from matchmaking.forms.opportunities import BrowseFilterSet, OpportunityForm
+from matchmaking.models import Match, Opportunity, Organization
+from matchmaking.recommendations.recommend import recommend
+from matchmaking.recommendations.search import search as search_opportunities
+from matchmaking.services import matches
+from matchmaking.services.contacts import can_see_contact
+from matchmaking.services.embeddings import ensure_embedded
+from matchmaking.services.errors import ServiceError
+from matchmaking.services.opportunities import close_opportunity, create_opportunity, update_opportunity
+
+from .reasons import Vocabulary, plain_reasons
+
+PAGE_SIZE = 20
+LIST_RELATED = ("organization__country", "cooperation_type")
+
+
+def public_opportunities():
+    """What anybody may see: the same rule as the API's, for a visitor who is not signed in."""
+    return Opportunity.objects.visible_to(AnonymousUser())
+
+
+def home(request):
+    open_now = public_opportunities().filter(status=OpportunityStatus.OPEN).select_related(*LIST_RELATED)
+    offers = open_now.filter(direction=Direction.OFFER)
+    requests = open_now.filter(direction=Direction.REQUEST)
+    context = {
+        "offers": offers[:5],
+        "requests": requests[:5],
+        "offer_count": offers.count(),
+        "request_count": requests.count(),
+        "organization_count": Organization.objects.filter(opportunities__in=public_opportunities())
+        .distinct()
+        .count(),
+    }
+    return render(request, "matchmaking/home.html", context)
+
+
+def search(request):
+    """Open opportunities close in meaning to the words typed, best first."""
+    text = request.GET.get("q", "").strip()[:500]
+    results = []
+    if text:
+        results = search_opportunities(text, limit=PAGE_SIZE)
+        prefetch_related_objects([r["opportunity"] for r in results], "themes")
+    return render(request, "matchmaking/search.html", {"q": text, "results": results})
+
+
+def browse(request):
+    queryset = public_opportunities().select_related(*LIST_RELATED).prefetch_related("themes")
+    filterset = BrowseFilterSet(request.GET or None, queryset=queryset, request=request)
+    found = filterset.qs if filterset.is_bound else queryset
+    if filterset.is_bound and not filterset.is_valid():
+        found = queryset.none()
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"filter": filterset, "page": page, "query": query.urlencode()}
+    return render(request, "matchmaking/browse.html", context)
+
+
+def opportunity_detail(request, pk):
+    opportunity = get_object_or_404(
+        Opportunity.objects.visible_to(request.user)
+        .select_related("organization__country", "cooperation_type")
+        .with_lists()
+        .prefetch_related("objectives__goal", "organization__country__groups"),
+        pk=pk,
+    )
+    is_member = opportunity.organization.has_member(request.user)
+    can_edit = opportunity.organization.has_editor(request.user)
+    recommendations = []
+    if is_member and opportunity.status == OpportunityStatus.OPEN:
+        recommendations = recommended(opportunity)
+    objectives = sorted(opportunity.objectives.all(), key=lambda o: (o.framework_id, o.position))
+    context = {
+        "posting": opportunity,
+        "objectives": objectives,
+        "is_member": is_member,
+        "can_edit": can_edit,
+        "shows_contact": can_see_contact(opportunity, request.user),
+        "recommendations": recommendations,
+        "languages": [language_name(language) for language in opportunity.languages.all()],
+        "eligible_groups": [group_name(group) for group in opportunity.eligible_groups.all()],
+        "eligible_countries": opportunity.eligible_countries.all(),
+        "matches": matches_of(opportunity, request.user) if is_member else [],
+        "hide_form": HideForm() if request.user.is_staff else None,
+    }
+    return render(request, "matchmaking/posting_detail.html", context)
+
+
+def recommended(opportunity, limit=10):
+    """The recommendations of `opportunity`, with their reasons in plain words and the match, if any,
+    already started between the two."""
+    ensure_embedded(opportunity)
+    results = recommend(opportunity, limit=limit)
+    candidates = [r["opportunity"] for r in results]
+    prefetch_related_objects(
+        candidates, "themes", "eligible_groups", "eligible_countries", "organization__country__groups"
+    )
+    active = active_matches(opportunity, candidates)
+    vocabulary = Vocabulary()
+    for result in results:
+        result["sentences"] = plain_reasons(result["reasons"], opportunity, result["opportunity"], vocabulary)
+        result["percent"] = round(result["score"] * 100)
+        result["match"] = active.get(result["opportunity"].pk)
+    return results
+
+
+def active_matches(opportunity, candidates):
+    """The live matches between `opportunity` and each of `candidates`, by the candidate's id."""
+    mine, theirs = (
+        ("request", "offer") if opportunity.direction == Direction.REQUEST else ("offer", "request")
+    )
+    found = Match.objects.filter(
+        **{mine: opportunity, f"{theirs}__in": candidates, "status__in": ACTIVE_MATCH_STATUSES}
+    )
+    return {getattr(match, f"{theirs}_id"): match for match in found}
+
+
+def matches_of(opportunity, user):
+    field = "request" if opportunity.direction == Direction.REQUEST else "offer"
+    return list(Match.objects.visible_to(user).filter(**{field: opportunity}).with_sides())
+
+
+@login_required
+def opportunity_create(request):
+    direction = request.GET.get("direction")
+    initial = {"direction": direction} if direction in Direction.values else {}
+    form = OpportunityForm(request.POST or None, user=request.user, initial=initial)
+    if not form.fields["organization"].queryset.exists():
+        messages.info(request, _("To post an offer or a request, you must be an editor of an organization."))
+        return redirect("web:my_organization")
+    if request.method == "POST" and form.is_valid():
+        data = form.service_data()
+        data["status"] = OpportunityStatus.OPEN if "publish" in request.POST else OpportunityStatus.DRAFT
+        opportunity = create_opportunity(user=request.user, data=data)
+        messages.success(request, saved_message(opportunity))
+        return redirect("web:opportunity", pk=opportunity.pk)
+    return render(request, "matchmaking/posting_form.html", {"form": form})
+
+
+@login_required
+def opportunity_edit(request, pk):
+    opportunity = get_object_or_404(Opportunity.objects.editable_by(request.user), pk=pk)
+    form = OpportunityForm(request.POST or None, instance=opportunity, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.service_data()
+        if "publish" in request.POST and opportunity.status == OpportunityStatus.DRAFT:
+            data["status"] = OpportunityStatus.OPEN
+        opportunity = update_opportunity(opportunity, user=request.user, data=data)
+        messages.success(request, saved_message(opportunity))
+        return redirect("web:opportunity", pk=opportunity.pk)
+    return render(request, "matchmaking/posting_form.html", {"form": form, "posting": opportunity})
+
+
+def saved_message(opportunity):
+    if opportunity.status == OpportunityStatus.DRAFT:
+        return _("Saved as a draft: only your organization sees it until you publish it.")
+    if not opportunity.is_approved:
+        return _("Published. It will be shown to others once the secretariat has approved it.")
+    return _("Published.")
+
+
+@require_POST
+@login_required
+def opportunity_publish(request, pk):
+    opportunity = get_object_or_404(Opportunity.objects.editable_by(request.user), pk=pk)
+    if opportunity.status == OpportunityStatus.DRAFT:
+        opportunity = update_opportunity(
+            opportunity, user=request.user, data={"status": OpportunityStatus.OPEN}
+        )
+        messages.success(request, saved_message(opportunity))
+    return redirect("web:opportunity", pk=opportunity.pk)
+
+
+@require_POST
+@login_required
+def opportunity_close(request, pk):
+    opportunity = get_object_or_404(Opportunity.objects.editable_by(request.user), pk=pk)
+    try:
+        close_opportunity(opportunity, user=request.user)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Closed: it stays visible but is no longer recommended."))
+    return redirect("web:opportunity", pk=opportunity.pk)
+
+
+@require_POST
+@login_required
+def express_interest(request, pk):
+    """An editor of `pk`'s organization expresses interest in one of its recommendations."""
+    opportunity = get_object_or_404(Opportunity.objects.editable_by(request.user), pk=pk)
+    form = InterestForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    partner = get_object_or_404(Opportunity.objects.visible_to(request.user), pk=form.cleaned_data["partner"])
+    pair = {"request": opportunity, "offer": partner}
+    if opportunity.direction == Direction.OFFER:
+        pair = {"request": partner, "offer": opportunity}
+    try:
+        match = matches.express_interest(user=request.user, message=form.cleaned_data["message"], **pair)
+    except ServiceError as error:
+        messages.error(request, error.message)
+        return redirect("web:opportunity", pk=opportunity.pk)
+    messages.success(request, _("Interest expressed: the other organization has been told."))
+    return redirect("web:match", pk=match.pk)
