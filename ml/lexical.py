@@ -1,58 +1,42 @@
-"""TF-IDF similarity between a query opportunity and the fitted opportunities.
+"""TF-IDF similarity between a query opportunity and the fitted opportunities, in any language.
 
 The index is fitted once over the open opportunities' texts and kept; queries (fitted or unseen)
-are only transformed. Texts go through ``lexical_text`` first: French and Spanish texts are
-glossed to English (through the vocabulary's glossaries) and accents are folded, so "hébergement",
-"alojamiento" and "hosting" meet.
+are only transformed. Texts are folded first (lower case, accents stripped), so "hébergement" and
+"hebergement" meet; words of different languages do not, and ranking uses this view only between
+texts of the same language (``ml.features``). No word list of any language is involved: words that
+every text uses weigh little by their inverse document frequency.
 
-Two views are averaged (measured in bench/offline_eval.py, lexical alone on the dev set,
-mean nDCG@10 of both directions: words 0.87, stemmed words 0.89, characters 0.93, both 0.93):
+Two views are averaged (measured in bench/offline_eval.py, see docs/matching.md):
 
-- words: stemmed unigrams and bigrams without English stop words, sublinear tf;
-- characters: 3- to 5-grams inside words, which catch what the stemmer and the glossary miss
-  (herbarium / herbaria, digitization / digitizing, untranslated cognates).
+- words: unigrams and bigrams, sublinear tf;
+- characters: 3- to 5-grams inside words, which catch inflections (herbarium / herbaria,
+  digitization / digitizing) and scripts written without spaces.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
-
-from ml.crosslingual import fold
-from ml.vocabulary import Vocabulary
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 _CONTENT_CACHE_SIZE = 20_000
-_STOP_WORDS = frozenset(fold(w) for w in ENGLISH_STOP_WORDS)
 _TOKEN = re.compile(r"\b\w\w+\b")
-_SUFFIXES = (
-    ("ations", "ate"),
-    ("ation", "ate"),
-    ("ings", ""),
-    ("ing", ""),
-    ("ies", "y"),
-    ("ied", "y"),
-    ("ers", "er"),
-    ("ed", ""),
-    ("es", ""),
-    ("s", ""),
-)
+# Shared words are named in the reasons only if fewer than this share of the texts use them.
+SHARED_TERM_MAX_SHARE = 0.2
 
 
-def lexical_text(text: str, vocabulary: Vocabulary) -> str:
-    """The text as TF-IDF sees it: English (glossed when French or Spanish), folded."""
-    english, _ = vocabulary.to_english(text or "")
-    return fold(english)
+def fold(text: str) -> str:
+    """Lower case, no accents ("Hébergement" -> "hebergement"); other scripts are left as they are."""
+    text = unicodedata.normalize("NFKD", (text or "").lower())
+    return unicodedata.normalize("NFC", "".join(c for c in text if not unicodedata.combining(c)))
 
 
-def stem(word: str) -> str:
-    """A light English suffix stripper: trained / training / trains -> train."""
-    for suffix, replacement in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: len(word) - len(suffix)] + replacement
-    return word
+def words(text: str) -> list[str]:
+    """The folded words of two characters or more."""
+    return _TOKEN.findall(fold(text))
 
 
 class LexicalIndex:
@@ -63,14 +47,13 @@ class LexicalIndex:
     ``char_max_docs`` documents the index uses words only.
     """
 
-    def __init__(self, vocabulary: Vocabulary, char_weight: float = 0.5, char_max_docs: int = 20_000):
-        self.vocabulary = vocabulary
+    def __init__(self, char_weight: float = 0.5, char_max_docs: int = 20_000):
         self.char_weight = char_weight
         self.char_max_docs = char_max_docs
         self.vectorizer = TfidfVectorizer(analyzer=self.word_terms, sublinear_tf=True, norm="l2")
         self.char_vectorizer = (
             TfidfVectorizer(
-                preprocessor=self.lexical_text,
+                preprocessor=fold,
                 analyzer="char_wb",
                 ngram_range=(3, 5),
                 sublinear_tf=True,
@@ -90,12 +73,10 @@ class LexicalIndex:
         self.fit_count = 0
         self._content_cache: dict[str, tuple[tuple[str, str], ...]] = {}
 
-    def lexical_text(self, text: str) -> str:
-        return lexical_text(text, self.vocabulary)
-
-    def word_terms(self, text: str) -> list[str]:
-        """Stemmed content words and their bigrams."""
-        tokens = [stem(t) for t in _TOKEN.findall(self.lexical_text(text)) if t not in _STOP_WORDS]
+    @staticmethod
+    def word_terms(text: str) -> list[str]:
+        """Words and their bigrams."""
+        tokens = words(text)
         return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
 
     @property
@@ -203,27 +184,30 @@ class LexicalIndex:
         return out
 
     def shared_terms(self, text_a: str, text_b: str, k: int = 5) -> list[str]:
-        """Up to k content words of both texts, rarest first, as written in ``text_b``."""
+        """Up to k words of both texts that few of the fitted texts use, rarest first, as written in
+        ``text_b``."""
         if self.matrix is None:
             return []
-        words_a = {stemmed for stemmed, _ in self._content_words(text_a)}
+        in_a = {folded for folded, _ in self._content_words(text_a)}
         surface: dict[str, str] = {}
-        for stemmed, word in self._content_words(text_b):
-            if stemmed in words_a:
-                surface.setdefault(stemmed, word)
+        for folded, word in self._content_words(text_b):
+            if folded in in_a:
+                surface.setdefault(folded, word)
         terms, idf = self.vectorizer.vocabulary_, self.vectorizer.idf_
-        ranked = sorted(surface, key=lambda s: (-idf[terms[s]] if s in terms else 0.0, s))
-        return [surface[s] for s in ranked if s in terms][:k]
+        n = max(self.fitted_size, 1)
+        # idf = ln((1 + n) / (1 + df)) + 1: a word is rare enough while idf reaches this (a word of one
+        # text in a small catalogue always is)
+        most = max(SHARED_TERM_MAX_SHARE * n, 1)
+        rare = np.log((1 + n) / (1 + most)) + 1
+        ranked = sorted((-idf[terms[w]], w) for w in surface if w in terms and idf[terms[w]] >= rare - 1e-9)
+        return [surface[w] for _, w in ranked[:k]]
 
     def _content_words(self, text: str) -> tuple[tuple[str, str], ...]:
-        """(stem, word) of the content words of a text, in order; cached, as candidates recur."""
+        """(folded, as written) of the words of a text that are not numbers, in order; cached, as
+        candidates recur."""
         found = self._content_cache.get(text)
         if found is None:
-            found = tuple(
-                (stem(t), t)
-                for t in _TOKEN.findall(self.lexical_text(text))
-                if t not in _STOP_WORDS and not t.isdigit()
-            )
+            found = tuple((fold(w), w) for w in _TOKEN.findall((text or "").lower()) if not w.isdigit())
             if len(self._content_cache) >= _CONTENT_CACHE_SIZE:
                 self._content_cache.clear()
             self._content_cache[text] = found

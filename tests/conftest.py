@@ -88,6 +88,8 @@ class FakeEmbedder:
 
     name = "fake-bag-of-words"
     dim = 64
+    languages = None
+    cosine_floor = 0.0
 
     def __init__(self):
         self.encoded = []

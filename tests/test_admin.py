@@ -107,7 +107,7 @@ def test_admin_text_edit_embeds_the_opportunity_again(
     stored = OpportunityEmbedding.objects.get(pk=party_request.pk)
     expected = embedding_text(party_request.title, new_text)
     assert (stored.status, stored.text_hash) == (EmbeddingStatus.READY, text_hash(expected))
-    assert fake_embedder.encoded[-1] == expected
+    assert expected in fake_embedder.encoded
 
 
 def test_admin_edit_that_keeps_the_text_does_not_embed_again(admin_client, party_request, fake_embedder):

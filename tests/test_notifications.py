@@ -207,14 +207,21 @@ def test_a_new_opportunity_that_fits_is_suggested_to_the_older_opportunities_org
 def test_one_digest_per_organization_per_day(
     mails, threshold, older_offer, party, institute, institute_editor
 ):
-    second_offer = days_ago(make_opportunity(institute, "offer", "Mirror sites for CHM websites"), 20)
-    make_opportunity(party, "request", "Our national CHM website needs a host")
-    make_opportunity(party, "request", "A mirror for our CHM website")
+    second_offer = days_ago(
+        make_opportunity(
+            institute, "offer", "Mirror sites for CHM websites", cooperation_type_id="mirroring"
+        ),
+        20,
+    )
+    make_opportunity(party, "request", "Our national CHM website needs a host", cooperation_type_id="hosting")
+    make_opportunity(party, "request", "A mirror for our CHM website", cooperation_type_id="mirroring")
     assert send_digests(mails) == 1
     [message] = inbox(institute_editor)
     assert message.subject == "2 new postings that fit yours"
     assert older_offer.title in message.body or second_offer.title in message.body
-    later = make_opportunity(party, "request", "Hosting of our CHM site, again")
+    later = make_opportunity(
+        party, "request", "Hosting of our CHM site, again", cooperation_type_id="hosting"
+    )
     assert send_digests(mails) == 0  # already one today
     assert send_digests(mails, today=TODAY + datetime.timedelta(days=1)) == 1
     tomorrow = inbox(institute_editor)[1]
@@ -223,7 +230,7 @@ def test_one_digest_per_organization_per_day(
 
 
 def test_a_suggestion_is_never_sent_twice(mails, threshold, older_offer, party, institute_editor):
-    make_opportunity(party, "request", "Our national CHM website needs a host")
+    make_opportunity(party, "request", "Our national CHM website needs a host", cooperation_type_id="hosting")
     assert send_digests(mails) == 1
     for days in range(1, 4):
         assert send_digests(mails, today=TODAY + datetime.timedelta(days=days)) == 0
@@ -232,19 +239,26 @@ def test_a_suggestion_is_never_sent_twice(mails, threshold, older_offer, party, 
 
 def test_opportunities_below_the_threshold_are_not_suggested(mails, settings, older_offer, party):
     settings.MATCH_ALERT_THRESHOLD = 0.99
-    make_opportunity(party, "request", "Our national CHM website needs a host")
+    make_opportunity(party, "request", "Our national CHM website needs a host", cooperation_type_id="hosting")
     assert send_digests(mails) == 0
     assert not AlertSent.objects.exists()
 
 
 def test_opportunities_already_matched_are_not_suggested(mails, threshold, older_offer, party, party_editor):
-    new = make_opportunity(party, "request", "Our national CHM website needs a host")
+    new = make_opportunity(
+        party, "request", "Our national CHM website needs a host", cooperation_type_id="hosting"
+    )
     express_interest(user=party_editor, request=new, offer=older_offer)
     assert send_digests(mails) == 0
 
 
 def test_old_opportunities_are_not_suggested(mails, threshold, older_offer, party):
-    days_ago(make_opportunity(party, "request", "Our national CHM website needs a host"), 10)
+    days_ago(
+        make_opportunity(
+            party, "request", "Our national CHM website needs a host", cooperation_type_id="hosting"
+        ),
+        10,
+    )
     assert send_digests(mails) == 0
 
 
@@ -252,7 +266,7 @@ def test_users_who_switched_suggestions_off_get_no_digest(
     mails, threshold, older_offer, party, institute_editor, second_institute_editor
 ):
     set_alert_preferences(institute_editor, suggestions=False)
-    make_opportunity(party, "request", "Our national CHM website needs a host")
+    make_opportunity(party, "request", "Our national CHM website needs a host", cooperation_type_id="hosting")
     assert send_digests(mails) == 1
     assert inbox(institute_editor) == [] and kinds(institute_editor) == []
     assert len(inbox(second_institute_editor)) == 1
@@ -260,7 +274,7 @@ def test_users_who_switched_suggestions_off_get_no_digest(
 
 def test_no_digest_is_recorded_when_nobody_wants_it(mails, threshold, older_offer, party, institute_editor):
     set_alert_preferences(institute_editor, suggestions=False)
-    make_opportunity(party, "request", "Our national CHM website needs a host")
+    make_opportunity(party, "request", "Our national CHM website needs a host", cooperation_type_id="hosting")
     assert send_digests(mails) == 0
     assert not AlertSent.objects.exists()
 
@@ -298,7 +312,7 @@ def test_the_scheduled_command_closes_reminds_and_sends_digests(
 ):
     make_opportunity(institute, "offer", "Ended", ends_on=TODAY - datetime.timedelta(days=3))
     make_opportunity(institute, "offer", "Ends soon", ends_on=TODAY + datetime.timedelta(days=5))
-    make_opportunity(party, "request", "Our national CHM website needs a host")
+    make_opportunity(party, "request", "Our national CHM website needs a host", cooperation_type_id="hosting")
     out = StringIO()
     mails(call_command, "send_match_alerts", stdout=out)
     assert out.getvalue().strip() == (

@@ -1,18 +1,19 @@
 """`manage.py train_ranker`: learns the blend's weights from answered matches, and stores and uses
-them only when they rank held-out matches better than the weights in use."""
+them only when they rank held-out matches better than the weights in use by a margin, and keep a
+floor of weight on the meaning of the texts; `--revert` goes back to the weights used before."""
 
 import random
 from io import StringIO
 
 import numpy as np
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from matchmaking.choices import MatchStatus
 from matchmaking.models import Match, RankerWeights
 from matchmaking.recommendations.recommend import recommend
 from matchmaking.recommendations.training import labelled_examples
-from matchmaking.recommendations.weights import current_weights
+from matchmaking.recommendations.weights import current_weights, weights_in_use
 from matchmaking.services.ranking import train_ranker
 from ml.features import FEATURES
 from ml.learning import compare
@@ -33,20 +34,29 @@ def few_labels_needed(settings, fake_embedder):
     settings.RANKER_MIN_LABELS = 20
 
 
+@pytest.fixture
+def no_semantic_floor(settings):
+    """In the made-up matches below the kind of cooperation alone decides: learned weights put
+    nothing on the texts, which the floor on the meaning of the texts would refuse."""
+    settings.RANKER_SEMANTIC_FLOOR = 0.0
+
+
 def text(rng):
     return " ".join(rng.sample(WORDS, 8)) + "."
 
 
-def answered_matches(party, institute, n=12, seed=1, text_decides=False):
+def answered_matches(party, institute, n=12, seed=1, text_decides=False, inverted=False):
     """`n` accepted (or completed) and `n` refused (declined or withdrawn) matches.
 
     By default what decides is the kind of cooperation, and the refused pairs have word for word the
     same texts, so the hand-set weights (mostly the texts) rank them upside down. With
     `text_decides`, the accepted pairs share their texts and the refused ones share nothing: the
-    hand-set weights rank them right."""
+    hand-set weights rank them right. `inverted` swaps accepted and refused, as a few mistaken or
+    malicious answers would."""
     rng = random.Random(seed)
     for i in range(2 * n):
         accepted = i < n
+        answered = not accepted if inverted else accepted
         same_text = accepted if text_decides else not accepted
         request_text = text(rng)
         offer_text = request_text if same_text else text(rng)
@@ -57,7 +67,7 @@ def answered_matches(party, institute, n=12, seed=1, text_decides=False):
                                cooperation_type_id=request_type)  # fmt: skip
         offer = make_opportunity(institute, "offer", f"O{i} {offer_text}", description=offer_text,
                              cooperation_type_id=offer_type)  # fmt: skip
-        statuses = [MatchStatus.ACCEPTED, MatchStatus.COMPLETED] if accepted else [
+        statuses = [MatchStatus.ACCEPTED, MatchStatus.COMPLETED] if answered else [
             MatchStatus.DECLINED, MatchStatus.WITHDRAWN]  # fmt: skip
         Match.objects.create(request=request, offer=offer, initiated_by=party, status=statuses[i % 2])
 
@@ -84,7 +94,7 @@ def test_with_too_few_labels_the_hand_set_weights_stay(party, institute):
     assert current_weights() == Weights()
 
 
-def test_better_weights_are_stored_and_used(party, institute, fake_embedder):
+def test_better_weights_are_stored_and_used(party, institute, fake_embedder, no_semantic_floor):
     answered_matches(party, institute)
     report = train_ranker()
     assert report.stored is not None, report.message
@@ -120,7 +130,7 @@ def test_a_worse_model_is_never_stored(party, institute, monkeypatch):
     report = train_ranker()
     assert report.learned_score < report.baseline_score
     assert report.stored is None
-    assert "no better" in report.message
+    assert "do not rank better by 0.02" in report.message
     assert not RankerWeights.objects.exists()
     assert current_weights() == Weights()
 
@@ -133,18 +143,53 @@ def test_weights_that_rank_no_better_than_those_in_use_are_not_stored(party, ins
     assert not RankerWeights.objects.exists()
 
 
-def test_new_weights_must_beat_the_learned_ones_in_use(party, institute):
+def test_new_weights_must_beat_the_learned_ones_in_use(party, institute, no_semantic_floor):
     answered_matches(party, institute)
     first = train_ranker().stored
     report = train_ranker()
     assert report.baseline_score == pytest.approx(first.score, abs=0.05)
+    in_use = weights_in_use()[1]["id"]
     if report.stored is None:
-        assert RankerWeights.objects.get(is_active=True) == first
-    else:  # better still: the new ones replace the old ones
-        assert list(RankerWeights.objects.filter(is_active=True)) == [report.stored]
+        assert in_use == first.pk
+    else:  # better still by the margin: the new ones come first, the old ones wait behind them
+        assert in_use == report.stored.pk and RankerWeights.objects.get(pk=first.pk).is_active
 
 
-def test_the_command_reports_and_a_dry_run_stores_nothing(party, institute):
+def test_inverted_labels_change_nothing(party, institute):
+    """Answers that contradict the texts (the similar pairs refused, the unrelated ones accepted)
+    teach weights that ignore the texts: they may rank those answers better, but the floor on the
+    meaning of the texts keeps the weights in use."""
+    answered_matches(party, institute, text_decides=True, inverted=True)
+    report = train_ranker()
+    assert report.stored is None
+    assert "under the floor of 0.2" in report.message
+    assert not RankerWeights.objects.exists()
+    assert current_weights() == Weights()
+
+
+def test_a_gain_below_the_margin_is_not_enough(party, institute, settings, no_semantic_floor):
+    answered_matches(party, institute)
+    settings.RANKER_MIN_GAIN = 1.5  # more than a ROC AUC can gain
+    report = train_ranker()
+    assert report.stored is None and report.learned_score > report.baseline_score
+    assert "do not rank better by 1.5" in report.message
+
+
+def test_revert_goes_back_to_the_weights_used_before(party, institute, no_semantic_floor):
+    answered_matches(party, institute)
+    stored = train_ranker().stored
+    assert weights_in_use()[1]["id"] == stored.pk
+    out = StringIO()
+    call_command("train_ranker", "--revert", stdout=out)
+    assert f"Weights #{stored.pk} are no longer used; ranking uses the hand-set weights." in out.getvalue()
+    assert current_weights() == Weights()
+    stored.refresh_from_db()
+    assert not stored.is_active  # kept, for the history
+    with pytest.raises(CommandError, match="already uses the hand-set weights"):
+        call_command("train_ranker", "--revert", stdout=out)
+
+
+def test_the_command_reports_and_a_dry_run_stores_nothing(party, institute, no_semantic_floor):
     answered_matches(party, institute)
     out = StringIO()
     call_command("train_ranker", "--dry-run", stdout=out)
@@ -163,7 +208,7 @@ def test_the_command_takes_the_number_of_labels(party, institute):
     assert "fewer than 100" in out.getvalue()
 
 
-def test_the_admin_shows_the_weights_in_use_and_their_provenance(client, party, institute):
+def test_the_admin_shows_the_weights_in_use_and_their_provenance(client, party, institute, no_semantic_floor):
     answered_matches(party, institute)
     stored = train_ranker().stored
     client.force_login(make_user("admin", is_staff=True, is_superuser=True))

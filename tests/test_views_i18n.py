@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from matchmaking.models import Opportunity
-from matchmaking.views.reasons import plain_reasons
+from matchmaking.recommendations.reasons import TermLabels, summary
 from tests.conftest import make_opportunity
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
@@ -123,9 +123,10 @@ def test_reasons_are_said_in_the_users_language(party_request, institute_offer):
         "request_type": "hosting",
         "offer_type": "hosting",
         "type_fit": 1.0,
+        "eligible_through": {"open_to_all": False, "listed": False, "groups": ["developing"]},
     }
     with translation.override("fr"):
-        sentences = plain_reasons(reasons, party_request, institute_offer)
+        sentences = summary(reasons, party_request, institute_offer, TermLabels())
     assert "Thèmes en commun : Systèmes d'information" in sentences
     assert "Même type de coopération : Hébergement" in sentences
     assert "Votre pays est éligible : Pays en développement (liste du CAD de l'OCDE)" in sentences

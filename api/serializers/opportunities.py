@@ -53,11 +53,12 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "contact_name",
             "contact_email",
             "hide_contact",
+            "text_language",
             "published_at",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["published_at", "created_at", "updated_at"]
+        read_only_fields = ["text_language", "published_at", "created_at", "updated_at"]
 
     def validate_direction(self, direction):
         if self.instance is not None and direction != self.instance.direction:
@@ -95,12 +96,16 @@ class OpportunitySerializer(serializers.ModelSerializer):
         return attrs
 
     def create(self, validated_data):
-        return opportunities.create_opportunity(user=self.context["request"].user, data=validated_data)
+        created = opportunities.create_opportunity(user=self.context["request"].user, data=validated_data)
+        created.refresh_from_db(fields=["text_language"])  # read by the embedding task, if it ran already
+        return created
 
     def update(self, instance, validated_data):
-        return opportunities.update_opportunity(
+        updated = opportunities.update_opportunity(
             instance, user=self.context["request"].user, data=validated_data
         )
+        updated.refresh_from_db(fields=["text_language"])  # read by the embedding task, if it ran already
+        return updated
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

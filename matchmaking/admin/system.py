@@ -41,6 +41,7 @@ class RankerWeightsAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "created_at",
+        "activated_at",
         "is_active",
         "in_use",
         "labels",
@@ -50,6 +51,7 @@ class RankerWeightsAdmin(ReadOnlyAdmin):
         "baseline_score",
     ]
     list_filter = ["is_active"]
+    ordering = ["-created_at"]
     actions = [
         service_action(
             "use",

@@ -4,37 +4,9 @@ from itertools import groupby
 
 from django import forms
 from django.forms.models import ModelChoiceIterator
-from django.utils.translation import get_language_info
-from django.utils.translation import gettext_lazy as _
 
+from matchmaking.labels import group_name, language_name
 from matchmaking.models import Objective, Theme
-
-# The groups' names are stored in English; these are the ones the pages show, translated.
-GROUP_NAMES = {
-    "AFR": _("African States"),
-    "APAC": _("Asia-Pacific States"),
-    "EEG": _("Eastern European States"),
-    "GRULAC": _("Latin American and Caribbean States"),
-    "WEOG": _("Western European and Other States"),
-    "developing": _("Developing countries (OECD DAC list)"),
-    "ldc": _("Least developed countries"),
-    "sids": _("Small island developing States"),
-    "eu": _("European Union"),
-}
-
-
-def group_name(group):
-    code = getattr(group, "code", group)
-    return GROUP_NAMES.get(code, code)
-
-
-def language_name(language):
-    """A language's name in the user's language where Django knows it, else its English name."""
-    code = getattr(language, "code", language)
-    try:
-        return str(get_language_info(code)["name_translated"])
-    except KeyError:
-        return getattr(language, "name", code)
 
 
 class GroupChoiceField(forms.ModelMultipleChoiceField):

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from matchmaking.choices import ACTIVE_MATCH_STATUSES, Indicator, MatchStatus, NotificationKind
@@ -239,7 +240,8 @@ class AlertSent(models.Model):
 
 class RankerWeights(models.Model):
     """Blend weights learned from answered matches by `manage.py train_ranker`, stored only when they
-    ranked held-out labels better than the weights in use; the newest active row is used."""
+    ranked held-out labels better than the weights in use. The active row activated last is used;
+    reverting deactivates it, so the one activated before it (or the hand-set weights) is used again."""
 
     weights = models.JSONField(help_text=_("Feature name -> weight, as ml.ranking.Weights."))
     method = models.CharField(max_length=200)
@@ -250,6 +252,7 @@ class RankerWeights(models.Model):
     baseline_score = models.FloatField(help_text=_("The score of the weights in use before it, same folds."))
     baseline = models.JSONField(help_text=_("The weights it was compared with."))
     is_active = models.BooleanField(default=True)
+    activated_at = models.DateTimeField(default=timezone.now, help_text=_("When it was last put in use."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

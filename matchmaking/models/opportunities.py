@@ -151,6 +151,11 @@ class Opportunity(models.Model):
         default=Moderation.APPROVED,
         help_text=_("Postings of unverified organizations wait for staff approval; staff may hide any."),
     )
+    text_language = models.CharField(
+        max_length=8,
+        blank=True,
+        help_text=_("The language the text is written in, as detected (ISO 639-1); empty when unknown."),
+    )
     moderation_reason = models.TextField(
         blank=True, max_length=2000, help_text=_("Why staff hid the posting; shown to its editors.")
     )
@@ -238,6 +243,12 @@ class OpportunityEmbedding(models.Model):
     vector = models.BinaryField(null=True, blank=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    detected_types = models.JSONField(
+        default=dict, blank=True, help_text=_("Cooperation types the text speaks of, read from its vector.")
+    )
+    detected_themes = models.JSONField(
+        default=dict, blank=True, help_text=_("Themes the text speaks of, read from its vector.")
+    )
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:

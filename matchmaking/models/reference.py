@@ -76,15 +76,24 @@ class Language(models.Model):
 
 
 class VocabularyTerm(models.Model):
-    """A term of a controlled vocabulary, labelled in English, French and Spanish."""
+    """A term of a controlled vocabulary, labelled and described in the six UN languages and
+    Portuguese (`label` and `description` are the English ones)."""
 
     slug = models.SlugField(max_length=40, primary_key=True)
     label = models.CharField(max_length=80)
     label_fr = models.CharField(max_length=80, blank=True)
     label_es = models.CharField(max_length=80, blank=True)
+    label_ar = models.CharField(max_length=80, blank=True)
+    label_ru = models.CharField(max_length=80, blank=True)
+    label_zh = models.CharField(max_length=80, blank=True)
+    label_pt = models.CharField(max_length=80, blank=True)
     description = models.CharField(max_length=300, blank=True)
     description_fr = models.CharField(max_length=300, blank=True)
     description_es = models.CharField(max_length=300, blank=True)
+    description_ar = models.CharField(max_length=300, blank=True)
+    description_ru = models.CharField(max_length=300, blank=True)
+    description_zh = models.CharField(max_length=300, blank=True)
+    description_pt = models.CharField(max_length=300, blank=True)
     synonyms = models.JSONField(
         default=dict, blank=True, help_text=_('Words that mean this term, per language: {"en": [...]}.')
     )

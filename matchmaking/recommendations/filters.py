@@ -73,8 +73,9 @@ def _has_any(matrix, tokens, token_index):
     return np.asarray(matrix[:, columns].sum(axis=1)).ravel() > 0
 
 
-def eligibility_basis(query, candidate, index):
-    """Why the requesting side may take up the offer, in words: "CD is in group ldc"."""
+def eligible_through(query, candidate, index):
+    """Why the requesting side may take up the offer: {"open_to_all": the offer admits everyone,
+    "listed": it lists the requester's country, "groups": the groups of that country it admits}."""
     request, offer = (query, candidate) if query.direction == Direction.REQUEST else (candidate, query)
     country = request.organization.country_id
     row = index.position.get(offer.pk)
@@ -84,9 +85,8 @@ def eligibility_basis(query, candidate, index):
         )
     else:
         admitted = {index.tokens[column] for column in index.restrictions[row].indices}
-    if not admitted:
-        return "The offer is open to every country."
-    if f"C:{country}" in admitted:
-        return f"{country} is listed among the eligible countries."
-    groups = sorted(g for g in index.groups_by_country.get(country, ()) if f"G:{g}" in admitted)
-    return f"{country} is in group {', '.join(groups)}."
+    return {
+        "open_to_all": not admitted,
+        "listed": f"C:{country}" in admitted,
+        "groups": sorted(g for g in index.groups_by_country.get(country, ()) if f"G:{g}" in admitted),
+    }

@@ -19,9 +19,10 @@ from matchmaking.choices import (
     OpportunityStatus,
 )
 from matchmaking.models import Country, Match, Opportunity, OpportunityEmbedding, Organization
-from ml.features import CandidatePool, Profile, analyse
+from ml.features import CandidatePool, Profile
 from ml.lexical import LexicalIndex
 
+from . import embedding
 from .filters import country_tokens, restriction_tokens
 from .vocabulary import current_vocabulary
 
@@ -48,6 +49,7 @@ class Index:
     groups_by_country: dict
     vectors: np.ndarray  # one row per opportunity
     has_vector: np.ndarray  # False where an opportunity is not embedded yet (its row is zeros)
+    text_languages: np.ndarray  # the language each text is written in ("" when unknown)
     slices: dict  # direction -> the slice of the arrays that holds its opportunities
     pools: dict  # direction -> CandidatePool over that slice (views, not copies)
     lexical: LexicalIndex
@@ -60,7 +62,8 @@ _index = None
 
 
 def current_version():
-    """A cheap fingerprint of everything the index depends on: one query over indexed columns.
+    """A cheap fingerprint of everything the index depends on: one query over indexed columns, and
+    the embedding model in use.
     (A deleted opportunity does not change it; `recommend` skips opportunities that no longer exist.)"""
     tables = {
         "opportunity": Opportunity._meta.db_table,
@@ -76,7 +79,7 @@ def current_version():
     )
     with connection.cursor() as cursor:
         cursor.execute(sql)
-        return tuple(cursor.fetchone())
+        return (*cursor.fetchone(), embedding.embedder().name)
 
 
 def get_index():
@@ -105,8 +108,14 @@ def profile_of(opportunity):
         languages=[lang.pk for lang in opportunity.languages.all()],
         starts_on=opportunity.starts_on,
         ends_on=opportunity.ends_on,
+        text_language=opportunity.text_language,
     )
-    return analyse(profile, current_vocabulary())
+    stored = (
+        current_embeddings().filter(pk=opportunity.pk).values("detected_types", "detected_themes").first()
+    )
+    if stored:
+        profile.detected_types, profile.detected_themes = stored["detected_types"], stored["detected_themes"]
+    return profile
 
 
 def _pairs(field, value="pk"):
@@ -135,13 +144,17 @@ def _capacity_held():
 def build_index(version, previous=None):
     """Builds the index from the database with a few flat queries. With a `previous` index, the
     text analysis, vectors and TF-IDF rows of unchanged opportunities are reused, so a change to a
-    few opportunities costs little; TF-IDF is refitted only when the corpus changed a lot."""
+    few opportunities costs little; TF-IDF is refitted only when the corpus changed a lot. A change of
+    embedding model (the last part of the version) builds everything again."""
+    if previous is not None and previous.version[-1] != version[-1]:
+        previous = None
     rows = list(
         Opportunity.objects.filter(status=OpportunityStatus.OPEN, moderation=Moderation.APPROVED)
         .order_by("direction", "id")  # offers, then requests: each direction is one slice of the arrays
         .values(
             "id", "direction", "title", "description", "cooperation_type_id", "organization_id",
             "organization__country_id", "starts_on", "ends_on", "application_deadline", "capacity",
+            "text_language",
         )
     )  # fmt: skip
     themes, objectives = _pairs("themes"), _pairs("objectives", "code")
@@ -158,9 +171,11 @@ def build_index(version, previous=None):
         groups_by_country.setdefault(code, set()).add(group)
 
     vocabulary = current_vocabulary()
-    known = previous.profiles if previous else {}
+    ids = np.array([row["id"] for row in rows], dtype=np.int64)
+    vectors, detected = load_embeddings(ids, previous)
     profiles = []
     for row in rows:
+        types, themes_read = detected.get(row["id"], ({}, {}))
         profile = Profile(
             id=row["id"],
             direction=row["direction"],
@@ -172,14 +187,11 @@ def build_index(version, previous=None):
             languages=languages.get(row["id"], []),
             starts_on=row["starts_on"],
             ends_on=row["ends_on"],
+            text_language=row["text_language"],
+            detected_types=types,
+            detected_themes=themes_read,
         )
-        old = known.get(row["id"])
-        if old is not None and (old.title, old.description) == (profile.title, profile.description):
-            profile.detected_types, profile.detected_themes = old.detected_types, old.detected_themes
-            profile.text_language = old.text_language
-        profiles.append(analyse(profile, vocabulary))
-    ids = np.array([row["id"] for row in rows], dtype=np.int64)
-    vectors = load_vectors(ids, previous)
+        profiles.append(profile)
 
     restriction_rows = [restriction_tokens(countries.get(pk, ()), groups.get(pk, ())) for pk in ids.tolist()]
     identity_rows = [country_tokens(row["organization__country_id"], groups_by_country) for row in rows]
@@ -192,7 +204,7 @@ def build_index(version, previous=None):
     # 5,000 open opportunities the lexical view uses words only (bench/bench_matches.py).
     n_offers = sum(1 for row in rows if row["direction"] == Direction.OFFER)
     slices = {Direction.OFFER: slice(0, n_offers), Direction.REQUEST: slice(n_offers, len(rows))}
-    lexical = previous.lexical if previous else LexicalIndex(vocabulary, char_max_docs=5_000)
+    lexical = previous.lexical if previous else LexicalIndex(char_max_docs=5_000)
     lexical.update(ids.tolist(), [f"{p.title}. {p.description}" for p in profiles])
     return Index(
         version=version,
@@ -211,6 +223,7 @@ def build_index(version, previous=None):
         groups_by_country=groups_by_country,
         vectors=vectors,
         has_vector=vectors.any(axis=1) if vectors.shape[1] else np.zeros(len(rows), dtype=bool),
+        text_languages=np.array([row["text_language"] for row in rows], dtype=object),
         slices=slices,
         pools={
             direction: _pool(
@@ -230,7 +243,7 @@ def _pool(profiles, vectors, vocabulary, previous):
     if previous is not None and previous.profiles == profiles and np.array_equal(previous.matrix, vectors):
         previous.matrix = vectors  # same values; let the old vector array go
         return previous
-    return CandidatePool(profiles, vectors, vocabulary)
+    return CandidatePool(profiles, vectors, vocabulary, config=embedding.feature_config())
 
 
 def _ordinal(day):
@@ -249,11 +262,21 @@ def _token_matrix(rows, token_index):
     )
 
 
-def load_vectors(ids, previous=None):
-    """The stored vectors of the given opportunities (zeros where missing), as one matrix. With a
-    `previous` index, only vectors it lacks or that changed since it was built are read."""
+def current_embeddings():
+    """The stored embeddings that ranking may use: ready, and made by the model in use (after a change
+    of model, opportunities count as not embedded until `manage.py embed_opportunities` ran)."""
+    return OpportunityEmbedding.objects.filter(
+        status=EmbeddingStatus.READY, model_name=embedding.embedder().name
+    )
+
+
+def load_embeddings(ids, previous=None):
+    """(the stored vectors of the given opportunities as one matrix, zeros where missing; id ->
+    (types, themes) read from their texts). With a `previous` index, only what it lacks or what
+    changed since it was built is read."""
     reuse = previous is not None and previous.vectors.shape[1] > 0
-    embeddings = OpportunityEmbedding.objects.filter(status=EmbeddingStatus.READY)
+    fields = ("opportunity_id", "vector", "detected_types", "detected_themes")
+    embeddings = current_embeddings()
     if reuse:
         missing = [int(pk) for pk in ids if int(pk) not in previous.position]
         changed = (
@@ -261,21 +284,26 @@ def load_vectors(ids, previous=None):
             if previous.embedded_until
             else embeddings
         )
-        rows = dict(changed.values_list("opportunity_id", "vector"))
-        rows.update(embeddings.filter(opportunity_id__in=missing).values_list("opportunity_id", "vector"))
+        rows = {row[0]: row for row in changed.values_list(*fields)}
+        rows.update(
+            {row[0]: row for row in embeddings.filter(opportunity_id__in=missing).values_list(*fields)}
+        )
         dim = previous.vectors.shape[1]
     else:
-        rows = dict(
-            embeddings.filter(opportunity_id__in=[int(i) for i in ids]).values_list(
-                "opportunity_id", "vector"
-            )
-        )
-        dim = next((len(bytes(v)) // 4 for v in rows.values() if v), 0)
+        rows = {
+            row[0]: row
+            for row in embeddings.filter(opportunity_id__in=[int(i) for i in ids]).values_list(*fields)
+        }
+        dim = next((len(bytes(row[1])) // 4 for row in rows.values() if row[1]), 0)
     matrix = np.zeros((len(ids), dim), dtype=np.float32)
+    detected = {}
     for i, pk in enumerate(ids.tolist()):
-        vector = rows.get(pk)
-        if vector and len(bytes(vector)) == dim * 4:
-            matrix[i] = np.frombuffer(bytes(vector), dtype=np.float32)
+        row = rows.get(pk)
+        if row and row[1] and len(bytes(row[1])) == dim * 4:
+            matrix[i] = np.frombuffer(bytes(row[1]), dtype=np.float32)
+            detected[pk] = (row[2] or {}, row[3] or {})
         elif reuse and pk in previous.position:
             matrix[i] = previous.vectors[previous.position[pk]]
-    return matrix
+            old = previous.profiles[pk]
+            detected[pk] = (old.detected_types, old.detected_themes)
+    return matrix, detected

@@ -5,12 +5,14 @@ import numpy as np
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
-from matchmaking.choices import Direction, EmbeddingStatus
-from matchmaking.models import Opportunity, OpportunityEmbedding
+from matchmaking.choices import Direction
+from matchmaking.models import Opportunity
 from ml.ranking import rank
 
-from .filters import eligibility_basis, hard_filter_mask
-from .index import get_index, profile_of
+from .embedding import covers
+from .filters import eligible_through, hard_filter_mask
+from .index import current_embeddings, get_index, profile_of
+from .reasons import TermLabels, summary
 from .weights import weights_in_use
 
 
@@ -26,11 +28,7 @@ def stored_vector(query, index):
     position = index.position.get(query.pk)
     if position is not None and index.vectors.shape[1] and index.vectors[position].any():
         return index.vectors[position]
-    stored = (
-        OpportunityEmbedding.objects.filter(pk=query.pk, status=EmbeddingStatus.READY)
-        .values_list("vector", flat=True)
-        .first()
-    )
+    stored = current_embeddings().filter(pk=query.pk).values_list("vector", flat=True).first()
     return np.frombuffer(bytes(stored), dtype=np.float32) if stored else None
 
 
@@ -59,16 +57,20 @@ def recommend(query, limit=10, today=None):
         lexical_index=index.lexical,
         mask=mask[part],
     )
-    found = Opportunity.objects.select_related("organization", "cooperation_type").in_bulk(
+    found = Opportunity.objects.select_related("organization__country", "cooperation_type").in_bulk(
         [r.id for r in results]
     )
+    labels = TermLabels()
     out = []
     for result in results:
         opportunity = found.get(result.id)
         if opportunity is None:  # deleted since the index was built
             continue
         reasons = dict(result.reasons)
-        reasons["eligibility"] = eligibility_basis(query, opportunity, index)
+        reasons["eligible_through"] = eligible_through(query, opportunity, index)
+        reasons["text_language_covered"] = [covers(language) for language in reasons["text_languages"]]
+        reasons["summary"] = summary(reasons, query, opportunity, labels)
+        reasons["eligibility"] = reasons["summary"][-1]
         reasons["weights"] = provenance
         out.append({"opportunity": opportunity, "score": result.score, "reasons": reasons})
     recommendations = Recommendations(out[:limit])

@@ -13,7 +13,8 @@ from ml.learning import METRIC, compare
 from ml.lexical import LexicalIndex
 from ml.ranking import Weights, learn_weights
 
-from .index import load_vectors, profile_of
+from .embedding import feature_config
+from .index import load_embeddings, profile_of
 from .vocabulary import current_vocabulary
 from .weights import weights_in_use
 
@@ -52,12 +53,15 @@ def labelled_examples():
         o.pk: profile_of(o)
         for o in Opportunity.objects.filter(pk__in=ids).prefetch_related("themes", "objectives", "languages")
     }
-    vectors = dict(zip(ids, load_vectors(np.array(ids, dtype=np.int64)), strict=True))
+    vectors = dict(zip(ids, load_embeddings(np.array(ids, dtype=np.int64))[0], strict=True))
     offer_ids = sorted({offer for _, offer, _ in pairs})
     pool = CandidatePool(
-        [profiles[pk] for pk in offer_ids], np.array([vectors[pk] for pk in offer_ids]), vocabulary
+        [profiles[pk] for pk in offer_ids],
+        np.array([vectors[pk] for pk in offer_ids]),
+        vocabulary,
+        config=feature_config(),
     )
-    lexical = LexicalIndex(vocabulary).fit(offer_ids, [f"{p.title}. {p.description}" for p in pool.profiles])
+    lexical = LexicalIndex().fit(offer_ids, [f"{p.title}. {p.description}" for p in pool.profiles])
     row_of = {pk: row for row, pk in enumerate(offer_ids)}
     by_request = defaultdict(list)
     for i, (request, offer, _) in enumerate(pairs):
@@ -85,9 +89,19 @@ class Training:
     message: str = ""
 
 
-def learn(min_labels):
+def semantic_share(weights):
+    """The share of the averaged weights (all but language) that goes to the meaning of the texts."""
+    values = weights.to_dict()
+    total = sum(value for name, value in values.items() if name != "language")
+    return values["semantic"] / total if total else 0.0
+
+
+def learn(min_labels, min_gain=0.0, semantic_floor=0.0):
     """Learns weights from the answered matches when there are at least `min_labels` of them and
-    returns them only if they rank held-out matches better than the weights in use."""
+    returns them only if they rank held-out matches better than the weights in use by at least
+    `min_gain` (ROC AUC, cross-validated) and give the meaning of the texts at least
+    `semantic_floor` of the weight: learning from a few clicks can never make ranking worse than it
+    was, nor rank on structure alone."""
     features, labels = labelled_examples()
     training = Training(labels=len(labels), positives=int(labels.sum()))
     if len(labels) < min_labels:
@@ -103,12 +117,21 @@ def learn(min_labels):
         return training
     training.learned_score, training.baseline_score = comparison.learned, comparison.baseline
     scores = f"{METRIC} {comparison.learned:.4f} against {comparison.baseline:.4f} ({provenance['source']})"
-    if not comparison.better:
-        training.message = f"The learned weights rank no better, {scores}: the weights in use stay."
+    if comparison.learned < comparison.baseline + min_gain:
+        training.message = (
+            f"The learned weights do not rank better by {min_gain}, {scores}: the weights in use stay."
+        )
         return training
-    training.weights = learn_weights(features, labels, min_examples=min_labels)
-    if training.weights is None:
+    learned = learn_weights(features, labels, min_examples=min_labels)
+    if learned is None:
         training.message = "No weights could be learned: the weights in use stay."
         return training
+    if semantic_share(learned) < semantic_floor:
+        training.message = (
+            f"The learned weights give the meaning of the texts {semantic_share(learned):.2f} of the weight, "
+            f"under the floor of {semantic_floor}: the weights in use stay."
+        )
+        return training
+    training.weights = learned
     training.message = f"The learned weights rank better, {scores}"
     return training

@@ -1,6 +1,9 @@
 """The stored vector of each opportunity's text: embedded in the background when the text is
 written, kept with the model's name and a hash of the text (unchanged text is never embedded twice),
-retried when the model failed or the task was lost."""
+with what was read from the text (its language, stored on the opportunity, and the cooperation types
+and themes it speaks of), and retried when the model failed, the task was lost or the model in use
+changed. Reading texts happens here, in the task, so that web processes need not load what reads
+them."""
 
 import datetime
 import logging
@@ -57,32 +60,69 @@ def embed_opportunities(ids, *, batch_size=64, force=False, progress=None):
         if todo:
             try:
                 vectors = embedder.encode([text for _, text, _ in todo])
+                terms = embedding.read_terms(vectors)
             except Exception as error:  # noqa: BLE001 - any model failure leaves them to retry
-                logger.exception("Embedding failed for opportunities %s", [pk for pk, _, _ in todo])
-                mark_embedding_failed([pk for pk, _, _ in todo], error)
+                logger.exception("Embedding failed for opportunities %s", [o.pk for o, _, _ in todo])
+                mark_embedding_failed([o.pk for o, _, _ in todo], error)
                 continue
-            with transaction.atomic():  # one commit per batch, not one per opportunity
-                for (pk, _, digest), vector in zip(todo, vectors, strict=True):
-                    OpportunityEmbedding.objects.update_or_create(
-                        opportunity_id=pk,
-                        defaults={
-                            "status": EmbeddingStatus.READY,
-                            "model_name": embedder.name,
-                            "text_hash": digest,
-                            "vector": np.asarray(vector, dtype=np.float32).tobytes(),
-                            "error": "",
-                            "attempts": 0,
-                        },
-                    )
+            _store(todo, vectors, terms, embedder.name)
             done += len(todo)
         if progress:
             progress(len(chunk))
     return done
 
 
+FIELDS = (
+    "status",
+    "model_name",
+    "text_hash",
+    "vector",
+    "detected_types",
+    "detected_themes",
+    "error",
+    "attempts",
+)
+
+
+def _store(todo, vectors, terms, model_name):
+    """Writes a batch's vectors, what was read from the texts and their languages, in one commit."""
+    now = timezone.now()  # bulk_update skips auto_now; the matching index watches updated_at
+    rows, languages = [], []
+    for (opportunity, _text, digest), vector, (types, themes) in zip(todo, vectors, terms, strict=True):
+        row = OpportunityEmbedding(
+            opportunity_id=opportunity.pk,
+            status=EmbeddingStatus.READY,
+            model_name=model_name,
+            text_hash=digest,
+            vector=np.asarray(vector, dtype=np.float32).tobytes(),
+            detected_types=types,
+            detected_themes=themes,
+            error="",
+            attempts=0,
+            updated_at=now,
+        )
+        rows.append(row)
+        if not opportunity.text_language:  # its text is new, or was written before languages were read
+            working = [language.pk for language in opportunity.languages.all()]
+            opportunity.text_language = embedding.text_language(
+                opportunity.title, opportunity.description, working
+            )
+            languages.append(opportunity)
+    with transaction.atomic():
+        OpportunityEmbedding.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["opportunity"], update_fields=[*FIELDS, "updated_at"]
+        )
+        Opportunity.objects.bulk_update(languages, ["text_language"])
+
+
 def _to_embed(ids, model_name, force):
-    """(id, text, hash) of the opportunities among `ids` whose stored vector is missing or stale."""
-    opportunities = Opportunity.objects.filter(pk__in=ids).only("id", "title", "description")
+    """(opportunity, text, hash) of the opportunities among `ids` whose stored vector is missing or
+    stale."""
+    opportunities = (
+        Opportunity.objects.filter(pk__in=ids)
+        .only("id", "title", "description", "text_language")
+        .prefetch_related("languages")
+    )
     existing = {e.pk: e for e in OpportunityEmbedding.objects.filter(pk__in=ids).defer("vector")}
     todo = []
     for opportunity in opportunities:
@@ -96,7 +136,7 @@ def _to_embed(ids, model_name, force):
             and row.model_name == model_name
         )
         if force or not up_to_date:
-            todo.append((opportunity.pk, text, digest))
+            todo.append((opportunity, text, digest))
     return todo
 
 
@@ -104,8 +144,16 @@ def ensure_embedded(opportunity):
     """Embeds the opportunity now if it has no vector yet and its embedding has not failed
     EMBEDDING_MAX_ATTEMPTS times (asked before recommending it, so that a lost or failed task does
     not leave it ranked without meaning for long)."""
-    stored = OpportunityEmbedding.objects.filter(pk=opportunity.pk).only("status", "attempts").first()
-    if stored is not None and stored.status == EmbeddingStatus.READY:
+    stored = (
+        OpportunityEmbedding.objects.filter(pk=opportunity.pk)
+        .only("status", "attempts", "model_name")
+        .first()
+    )
+    if (
+        stored is not None
+        and stored.status == EmbeddingStatus.READY
+        and stored.model_name == embedding.embedder().name
+    ):
         return
     if stored is not None and stored.attempts >= settings.EMBEDDING_MAX_ATTEMPTS:
         return
@@ -127,13 +175,15 @@ def mark_embedding_failed(ids, error):
 
 
 def embeddings_to_retry(now=None):
-    """The opportunities whose embedding failed fewer than EMBEDDING_MAX_ATTEMPTS times, or is still
-    pending EMBEDDING_STALE_MINUTES after it was asked for (its task was lost, or the worker is down)."""
+    """The opportunities whose embedding failed fewer than EMBEDDING_MAX_ATTEMPTS times, is still
+    pending EMBEDDING_STALE_MINUTES after it was asked for (its task was lost, or the worker is down),
+    or was made by another model than the one in use."""
     now = now or timezone.now()
     stale = now - datetime.timedelta(minutes=settings.EMBEDDING_STALE_MINUTES)
     return OpportunityEmbedding.objects.filter(
         Q(status=EmbeddingStatus.FAILED, attempts__lt=settings.EMBEDDING_MAX_ATTEMPTS)
         | Q(status=EmbeddingStatus.PENDING, updated_at__lt=stale)
+        | (Q(status=EmbeddingStatus.READY) & ~Q(model_name=embedding.embedder().name))
     )
 
 

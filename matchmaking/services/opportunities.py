@@ -1,5 +1,5 @@
 """Offers and requests: create, change, close, delete. Every write here is audited, and a change
-of text schedules a new embedding."""
+of text schedules a new embedding (which also reads the text's language, see `embeddings`)."""
 
 from django.db import transaction
 from django.db.models import Q
@@ -57,6 +57,9 @@ def update_opportunity(opportunity, *, user, data):
             setattr(opportunity, name, value)
         if opportunity.status == OpportunityStatus.OPEN and opportunity.published_at is None:
             opportunity.published_at = timezone.now()
+        text_changed = (opportunity.title, opportunity.description) != old_text
+        if text_changed:
+            opportunity.text_language = ""  # read again with the new text's vector
         opportunity.save()
         for name, values in lists.items():
             getattr(opportunity, name).set(values)
@@ -67,7 +70,7 @@ def update_opportunity(opportunity, *, user, data):
             before=before,
             after=_snapshot_after(opportunity, lists),
         )
-        if (opportunity.title, opportunity.description) != old_text:
+        if text_changed:
             reset_embedding(opportunity.pk)
             schedule_embedding(opportunity.pk)
     return opportunity

@@ -1,11 +1,12 @@
 """The ranking weights learned from answered matches: `train_ranker` stores weights only when they
-rank held-out matches better than those in use; staff can use stored weights again or stop using
-them (the admin's actions)."""
+rank held-out matches clearly better than those in use; `revert_weights` goes back to the weights
+used before; staff can use stored weights again or stop using them (the admin's actions)."""
 
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from matchmaking.choices import EmbeddingStatus
 from matchmaking.models import OpportunityEmbedding, RankerWeights
@@ -13,6 +14,7 @@ from matchmaking.recommendations import training
 
 from . import audit
 from .embeddings import embed_opportunities
+from .errors import Conflict
 
 
 @dataclass
@@ -35,10 +37,12 @@ def embed_answered():
 def train_ranker(*, min_labels=None, dry_run=False, user=None):
     """Learns the blend's weights from answered matches when there are at least `min_labels`
     (RANKER_MIN_LABELS) of them, and stores them (so that they are used) only if they rank the
-    held-out matches better than the weights in use."""
+    held-out matches better than the weights in use by RANKER_MIN_GAIN and keep RANKER_SEMANTIC_FLOOR
+    of the weight on the meaning of the texts. The weights used before stay stored and active, for
+    `revert_weights`."""
     min_labels = settings.RANKER_MIN_LABELS if min_labels is None else min_labels
     embed_answered()
-    found = training.learn(min_labels)
+    found = training.learn(min_labels, settings.RANKER_MIN_GAIN, settings.RANKER_SEMANTIC_FLOOR)
     report = TrainingReport(**vars(found))
     if found.weights is None:
         return report
@@ -46,7 +50,6 @@ def train_ranker(*, min_labels=None, dry_run=False, user=None):
         report.message = f"{found.message}; not stored (dry run)."
         return report
     with transaction.atomic():
-        RankerWeights.objects.filter(is_active=True).update(is_active=False)
         report.stored = RankerWeights.objects.create(
             weights={name: round(value, 6) for name, value in found.weights.to_dict().items()},
             method=training.LEARNING_METHOD,
@@ -63,18 +66,33 @@ def train_ranker(*, min_labels=None, dry_run=False, user=None):
 
 
 def set_weights_in_use(stored, *, user, in_use):
-    """Staff use stored weights again (the others stop being used), or stop using them: ranking then
-    goes back to the newest other active weights, else the hand-set ones."""
+    """Staff put stored weights in use (activated now, they come before every other), or stop
+    using them: ranking then uses the active weights activated before them, else the hand-set ones."""
     with transaction.atomic():
-        if in_use:
-            RankerWeights.objects.select_for_update().filter(is_active=True).exclude(pk=stored.pk).update(
-                is_active=False
-            )
         stored = RankerWeights.objects.select_for_update().get(pk=stored.pk)
         before = audit.snapshot(stored)
         stored.is_active = in_use
-        stored.save(update_fields=["is_active"])
+        fields = ["is_active"]
+        if in_use:
+            stored.activated_at = timezone.now()
+            fields.append("activated_at")
+        stored.save(update_fields=fields)
         audit.record(
             stored, user=user, operation="use_weights" if in_use else "stop_using_weights", before=before
         )
     return stored
+
+
+def revert_weights(*, user=None):
+    """Goes back to the weights used before the ones in use now: those are no longer used. Returns
+    the weights no longer used."""
+    with transaction.atomic():
+        current = (
+            RankerWeights.objects.select_for_update()
+            .filter(is_active=True)
+            .order_by("-activated_at", "-id")
+            .first()
+        )
+        if current is None:
+            raise Conflict("Ranking already uses the hand-set weights: there is nothing to go back from.")
+        return set_weights_in_use(current, user=user, in_use=False)

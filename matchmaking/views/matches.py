@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from matchmaking.forms.fields import group_name, language_name
 from matchmaking.forms.matches import IndicatorFormSet, NoteForm, OutcomeForm
+from matchmaking.labels import group_name, language_name
 from matchmaking.models import Match
 from matchmaking.models.opportunities import LIST_FIELDS
 from matchmaking.services.contacts import can_see_contact, contact_access

@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from matchmaking.choices import ACTIVE_MATCH_STATUSES, Direction, OpportunityStatus
-from matchmaking.forms.fields import group_name, language_name
 from matchmaking.forms.matches import HideForm, InterestForm
 from matchmaking.forms.opportunities import BrowseFilterSet, OpportunityForm
+from matchmaking.labels import group_name, language_name
 from matchmaking.models import Match, Opportunity, Organization
+from matchmaking.recommendations.embedding import covers
 from matchmaking.recommendations.recommend import recommend
 from matchmaking.recommendations.search import search as search_opportunities
 from matchmaking.services import matches
@@ -23,8 +24,6 @@ from matchmaking.services.contacts import can_see_contact
 from matchmaking.services.embeddings import ensure_embedded
 from matchmaking.services.errors import ServiceError
 from matchmaking.services.opportunities import close_opportunity, create_opportunity, update_opportunity
-
-from .reasons import Vocabulary, plain_reasons
 
 PAGE_SIZE = 20
 LIST_RELATED = ("organization__country", "cooperation_type")
@@ -100,6 +99,11 @@ def opportunity_detail(request, pk):
         "eligible_countries": opportunity.eligible_countries.all(),
         "matches": matches_of(opportunity, request.user) if is_member else [],
         "hide_form": HideForm() if request.user.is_staff else None,
+        "language_not_read": (
+            language_name(opportunity.text_language)
+            if is_member and not covers(opportunity.text_language)
+            else ""
+        ),
     }
     return render(request, "matchmaking/posting_detail.html", context)
 
@@ -110,13 +114,10 @@ def recommended(opportunity, limit=10):
     ensure_embedded(opportunity)
     results = recommend(opportunity, limit=limit)
     candidates = [r["opportunity"] for r in results]
-    prefetch_related_objects(
-        candidates, "themes", "eligible_groups", "eligible_countries", "organization__country__groups"
-    )
+    prefetch_related_objects(candidates, "themes")
     active = active_matches(opportunity, candidates)
-    vocabulary = Vocabulary()
     for result in results:
-        result["sentences"] = plain_reasons(result["reasons"], opportunity, result["opportunity"], vocabulary)
+        result["sentences"] = result["reasons"]["summary"]
         result["percent"] = round(result["score"] * 100)
         result["match"] = active.get(result["opportunity"].pk)
     return results
