@@ -11,7 +11,8 @@ What it does, on 127.0.0.1 only, bounded in time:
 
 1. prepares (in a subprocess, with Django) a PostgreSQL database `bench_load` on the server of
    --admin-url: migrated, filled with --opportunities open opportunities in bulk by bench/bench_matches.py's
-   `fill` (synthetic texts and random unit vectors, as if already embedded), with --users users, each
+   `fill` (synthetic texts, analysed as the service stores them, and random unit vectors of the
+   configured model, as if already embedded), with --users users, each
    an editor of one organization with an API token, and the cache table;
 2. starts gunicorn as production runs it (DJANGO_DEBUG=0, the database task backend, the database
    cache for throttle counters, persistent connections with health checks; see GUNICORN below and
@@ -29,6 +30,7 @@ the preparation is a subprocess, and locust is imported only after it.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -105,7 +107,7 @@ def prepare(args):
     if Opportunity.objects.count() < args.opportunities:
         from bench_matches import fill
 
-        fill(args.opportunities - Opportunity.objects.count(), dim=384)
+        fill(args.opportunities - Opportunity.objects.count())
     fill_seconds = time.perf_counter() - started
     users = []
     organizations = list(Organization.objects.order_by("id")[: args.users])
@@ -341,7 +343,7 @@ def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--postings", type=int, default=10_000)
+    parser.add_argument("--opportunities", type=int, default=10_000)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--duration", type=int, default=60, help="Seconds measured.")
     parser.add_argument("--warmup", type=int, default=45, help="Seconds of load before measuring.")
@@ -357,7 +359,7 @@ def main():
     if args.prepare:
         return prepare(args)
 
-    print(f"Preparing {DB_NAME} with {args.postings} postings ...", flush=True)
+    print(f"Preparing {DB_NAME} with {args.opportunities} opportunities ...", flush=True)
     prepared = subprocess.run(
         [sys.executable, __file__, "--prepare", *sys.argv[1:]], cwd=ROOT, capture_output=True, text=True
     )
@@ -381,7 +383,8 @@ def main():
         rate = report(stats, codes, timeline, elapsed, args, data)
     finally:
         for process in (server, worker):
-            os.killpg(process.pid, signal.SIGTERM)
+            with contextlib.suppress(ProcessLookupError):  # the worker stops when PostgreSQL restarts
+                os.killpg(process.pid, signal.SIGTERM)
         for process in (server, worker):
             try:
                 process.wait(timeout=30)

@@ -106,9 +106,8 @@ class Bench:
             self.reverse.setdefault(ok, {})[rk] = g
         self.qrels = qrels
         self.everything = self.offers + self.requests
-        self.lexical = LexicalIndex().fit(
-            [p.id for p in self.everything], [self.text(p) for p in self.everything]
-        )
+        # one lexical index of every text, at the positions of the pool, as the service keeps them
+        self.lexical = LexicalIndex.from_texts([self.text(p) for p in self.everything])
         self._pools: dict = {}
 
     def profile(self, row: dict, text: str, detector: TermDetector) -> Profile:
@@ -151,7 +150,7 @@ class Bench:
     def pool(self, config: FeatureConfig = DEFAULT_CONFIG) -> CandidatePool:
         """Every opportunity in one pool, as the service keeps them; masks select the candidates."""
         if config not in self._pools:
-            self._pools[config] = CandidatePool(
+            self._pools[config] = CandidatePool.of(
                 self.everything,
                 np.stack([self.vectors[p.id] for p in self.everything]),
                 self.vocabulary,

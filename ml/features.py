@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ml.embeddings import rescale
+from ml.rows import Rows
 from ml.vocabulary import OTHER, Vocabulary
 
 FEATURES = ("semantic", "lexical", "type", "themes", "objectives", "language", "dates")
@@ -105,89 +106,225 @@ def _ordinal(d: date | None, default: int) -> int:
 
 
 class CandidatePool:
-    """Candidate profiles as arrays, built once and reused for every query against them.
+    """Candidates as arrays, one row per position, ranked against with numpy alone.
 
-    Building costs a Python loop over the profiles (about 1 s per 100,000); ranking against a
-    built pool is pure numpy. ``matrix`` holds their vectors, row by row.
+    Rows are put, replaced and dropped one at a time (``put``, ``drop``), at positions the caller
+    chooses, so that a change to a few candidates costs those rows; a dropped row is never ranked.
+    What depends on all rows together (the rarity of each theme) is computed again when first needed
+    after a change. ``matrix`` holds the vectors, row by row (no columns until a vector is given).
     """
 
-    def __init__(
-        self,
+    def __init__(self, vocabulary: Vocabulary, config: FeatureConfig = DEFAULT_CONFIG, dim: int = 0):
+        self.vocabulary = vocabulary
+        self.config = config
+        self.type_index = {t: i for i, t in enumerate(vocabulary.types)}
+        self.theme_index = {t: i for i, t in enumerate(vocabulary.themes)}
+        self.objective_index: dict[str, int] = {}
+        self.language_index: dict[str, int] = {}
+        self.rows = Rows()
+        self.rows.add("alive", bool, fill=False)
+        self.rows.add("key", object, fill=None)
+        self.rows.add("tie", np.int64)  # ties are broken by this: the key when it is a number
+        self.rows.add("matrix", np.float32, width=dim)
+        self.rows.add("text_languages", "U8", fill="")  # fixed width: compared in C, not in Python
+        self.rows.add("type_weights", np.float32, width=len(self.type_index))
+        self.rows.add("theme_weights", np.float32, width=len(self.theme_index))
+        self.rows.add("declared_themes", bool, width=len(self.theme_index), fill=False)
+        self.rows.add("objectives", np.float32, width=0)
+        self.rows.add("languages", np.float32, width=0)
+        self.rows.add("starts", np.int64, fill=_FAR_PAST)
+        self.rows.add("ends", np.int64, fill=_FAR_FUTURE)
+        self.rows.add("has_dates", bool, fill=False)
+        self._themes = None  # derived from every row: computed again after a change
+
+    @classmethod
+    def of(
+        cls,
         profiles: Sequence[Profile],
         matrix: np.ndarray | None,
         vocabulary: Vocabulary,
         config: FeatureConfig = DEFAULT_CONFIG,
-    ):
-        self.profiles = list(profiles)
-        self.vocabulary = vocabulary
-        self.config = config
-        n = len(self.profiles)
-        self.ids = [p.id for p in self.profiles]
-        self.text_languages = np.array([p.text_language or "" for p in self.profiles], dtype=object)
-        if matrix is None:
-            matrix = np.zeros((n, 1), dtype=np.float32)
-        self.matrix = np.ascontiguousarray(matrix, dtype=np.float32)
-        if self.matrix.shape[0] != n:
-            raise ValueError(f"{n} profiles but {self.matrix.shape[0]} vectors")
-        self.directions = np.array([p.direction for p in self.profiles])
-
-        self.type_index = {t: i for i, t in enumerate(vocabulary.types)}
-        for p in self.profiles:
-            for t in [p.cooperation_type, *(p.detected_types or {})]:
-                if t and t not in self.type_index:
-                    self.type_index[t] = len(self.type_index)
-        self.type_weights = np.zeros((n, len(self.type_index)), dtype=np.float32)
-        for i, p in enumerate(self.profiles):
-            for t, w in type_weights(p, config, vocabulary).items():
-                self.type_weights[i, self.type_index[t]] = w
-
-        theme_rows = [theme_weights(p, config) for p in self.profiles]
-        self.theme_index = _index(t for row in theme_rows for t in row)
-        themes = _dense(theme_rows, self.theme_index)
-        declared = _dense([{t: 1.0 for t in p.themes} for p in self.profiles], self.theme_index)
-        df = (declared > 0).sum(axis=0)
-        self.theme_idf = (
-            (np.log((n + 1) / (df + 1)) + 1.0).astype(np.float32)
-            if config.theme_idf
-            else np.ones(len(self.theme_index), dtype=np.float32)
-        )
-        self.themes = themes * self.theme_idf
-        self.theme_norms = np.linalg.norm(self.themes, axis=1)
-        self.theme_sums = self.themes.sum(axis=1)
-
-        self.objective_index = _index(o for p in self.profiles for o in p.objectives)
-        self.objectives = _dense(
-            [{o: 1.0 for o in p.objectives} for p in self.profiles], self.objective_index
-        )
-        self.objective_counts = self.objectives.sum(axis=1)
-
-        lang_sets = [working_languages(p) for p in self.profiles]
-        self.language_index = _index(lang for s in lang_sets for lang in s)
-        self.languages = _dense([{lang: 1.0 for lang in s} for s in lang_sets], self.language_index)
-        self.has_language = self.languages.sum(axis=1) > 0
-
-        self.starts = np.array([_ordinal(p.starts_on, _FAR_PAST) for p in self.profiles], dtype=np.int64)
-        self.ends = np.array([_ordinal(p.ends_on, _FAR_FUTURE) for p in self.profiles], dtype=np.int64)
-        self.has_dates = np.array([bool(p.starts_on or p.ends_on) for p in self.profiles])
+    ) -> CandidatePool:
+        """A pool of the given profiles at positions 0..n-1 (``matrix``: their vectors, or None)."""
+        if matrix is not None and len(matrix) != len(profiles):
+            raise ValueError(f"{len(profiles)} profiles but {len(matrix)} vectors")
+        pool = cls(vocabulary, config, dim=0 if matrix is None else np.asarray(matrix).shape[1])
+        pool.put(range(len(profiles)), profiles, matrix)
+        return pool
 
     def __len__(self) -> int:
-        return len(self.profiles)
+        return self.rows.size
 
+    # ------------------------------------------------------------------------------- changes
 
-def _index(items) -> dict[str, int]:
-    index: dict[str, int] = {}
-    for item in items:
-        if item not in index:
-            index[item] = len(index)
-    return index
+    def put(self, positions, profiles: Sequence[Profile], vectors: np.ndarray | None = None) -> None:
+        """Writes the profiles (and their vectors, when given) at the given positions."""
+        positions = [int(p) for p in positions]
+        if not positions:
+            return
+        rows, config, vocabulary = self.rows, self.config, self.vocabulary
+        profiles = list(profiles)
+        types = [type_weights(p, config, vocabulary) for p in profiles]
+        themes = [theme_weights(p, config) for p in profiles]
+        languages = [working_languages(p) for p in profiles]
+        # columns first (a new one widens its array), then the rows
+        for row in types:
+            for t in row:
+                self._column("type_weights", self.type_index, t)
+        for row in themes:
+            for t in row:
+                self._column("theme_weights", self.theme_index, t, also=("declared_themes",))
+        for p in profiles:
+            for o in p.objectives:
+                self._column("objectives", self.objective_index, o)
+        for row in languages:
+            for lang in row:
+                self._column("languages", self.language_index, lang)
+        rows.grow(max(positions) + 1)
+        rows.reset(positions)
+        type_index, theme_index = self.type_index, self.theme_index
+        objective_index, language_index = self.objective_index, self.language_index
+        type_rows, theme_rows = rows.full("type_weights"), rows.full("theme_weights")
+        declared, objective_rows = rows.full("declared_themes"), rows.full("objectives")
+        language_rows = rows.full("languages")
+        for position, p, type_row, theme_row, language_set in zip(
+            positions, profiles, types, themes, languages, strict=True
+        ):
+            for t, w in type_row.items():
+                type_rows[position, type_index[t]] = w
+            for t, w in theme_row.items():
+                theme_rows[position, theme_index[t]] = w
+            for t in p.themes:
+                declared[position, theme_index[t]] = True
+            for o in p.objectives:
+                objective_rows[position, objective_index[o]] = 1.0
+            for lang in language_set:
+                language_rows[position, language_index[lang]] = 1.0
+        at = np.asarray(positions, dtype=np.int64)
+        rows.full("alive")[at] = True
+        keys = np.empty(len(profiles), dtype=object)
+        keys[:] = [p.id for p in profiles]
+        rows.full("key")[at] = keys
+        rows.full("tie")[at] = [
+            p.id if isinstance(p.id, (int, np.integer)) else i for i, p in zip(at, profiles, strict=True)
+        ]
+        rows.full("text_languages")[at] = [p.text_language or "" for p in profiles]
+        rows.full("starts")[at] = [_ordinal(p.starts_on, _FAR_PAST) for p in profiles]
+        rows.full("ends")[at] = [_ordinal(p.ends_on, _FAR_FUTURE) for p in profiles]
+        rows.full("has_dates")[at] = [bool(p.starts_on or p.ends_on) for p in profiles]
+        if vectors is not None:
+            self.set_vectors(positions, vectors)
+        self._themes = None
 
+    def set_vectors(self, positions, vectors: np.ndarray) -> None:
+        """Writes vectors at the given positions (zeros: no vector)."""
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or not len(vectors):
+            return
+        if self.rows.width("matrix") == 0:
+            self.rows.widen("matrix", vectors.shape[1])
+        if vectors.shape[1] != self.rows.width("matrix"):
+            raise ValueError(f"vectors of {vectors.shape[1]} values in a pool of {self.rows.width('matrix')}")
+        self.rows.full("matrix")[np.asarray(list(positions), dtype=np.int64)] = vectors
 
-def _dense(rows: list[dict[str, float]], index: dict[str, int]) -> np.ndarray:
-    out = np.zeros((len(rows), max(len(index), 1)), dtype=np.float32)
-    for i, row in enumerate(rows):
-        for key, value in row.items():
-            out[i, index[key]] = value
-    return out[:, : len(index)] if index else out[:, :0]
+    def drop(self, positions) -> None:
+        """Empties the given positions: they are never ranked again until something is put there."""
+        positions = [int(p) for p in positions if int(p) < self.rows.size]
+        if positions:
+            self.rows.reset(positions)
+            self._themes = None
+
+    def _column(self, name: str, index: dict[str, int], key: str, also: tuple[str, ...] = ()) -> int:
+        if key not in index:
+            index[key] = len(index)
+            for array in (name, *also):
+                self.rows.widen(array, len(index))
+        return index[key]
+
+    # ------------------------------------------------------------------------------- reading
+
+    @property
+    def alive(self) -> np.ndarray:
+        return self.rows["alive"]
+
+    @property
+    def keys(self) -> np.ndarray:
+        return self.rows["key"]
+
+    @property
+    def tie(self) -> np.ndarray:
+        return self.rows["tie"]
+
+    @property
+    def matrix(self) -> np.ndarray:
+        return self.rows["matrix"]
+
+    @property
+    def text_languages(self) -> np.ndarray:
+        return self.rows["text_languages"]
+
+    @property
+    def type_weights(self) -> np.ndarray:
+        return self.rows["type_weights"]
+
+    @property
+    def objectives(self) -> np.ndarray:
+        return self.rows["objectives"]
+
+    @property
+    def objective_counts(self) -> np.ndarray:
+        return self.objectives.sum(axis=1)
+
+    @property
+    def languages(self) -> np.ndarray:
+        return self.rows["languages"]
+
+    @property
+    def has_language(self) -> np.ndarray:
+        return self.languages.any(axis=1)
+
+    @property
+    def starts(self) -> np.ndarray:
+        return self.rows["starts"]
+
+    @property
+    def ends(self) -> np.ndarray:
+        return self.rows["ends"]
+
+    @property
+    def has_dates(self) -> np.ndarray:
+        return self.rows["has_dates"]
+
+    @property
+    def theme_idf(self) -> np.ndarray:
+        return self._theme_arrays()[0]
+
+    @property
+    def themes(self) -> np.ndarray:
+        return self._theme_arrays()[1]
+
+    @property
+    def theme_norms(self) -> np.ndarray:
+        return self._theme_arrays()[2]
+
+    @property
+    def theme_sums(self) -> np.ndarray:
+        return self._theme_arrays()[3]
+
+    def _theme_arrays(self):
+        """(idf of each theme over the declared themes of the pool, weighted theme rows, their norms,
+        their sums), computed again after a change."""
+        if self._themes is None or self._themes[1].shape[0] != len(self):
+            declared = self.rows["declared_themes"]
+            n = int(self.alive.sum())
+            if self.config.theme_idf:
+                df = declared[self.alive].sum(axis=0)
+                idf = (np.log((n + 1) / (df + 1)) + 1.0).astype(np.float32)
+            else:
+                idf = np.ones(declared.shape[1], dtype=np.float32)
+            themes = self.rows["theme_weights"] * idf
+            self._themes = (idf, themes, np.linalg.norm(themes, axis=1), themes.sum(axis=1))
+        return self._themes
 
 
 # --------------------------------------------------------------------------- features
@@ -202,7 +339,7 @@ def compute_features(
     """The (n, len(FEATURES)) matrix of features of every candidate of the pool for the query."""
     config = pool.config
     n = len(pool)
-    out = np.zeros((n, len(FEATURES)), dtype=np.float32)
+    out = np.zeros((n, len(FEATURES)), dtype=np.float32, order="F")  # written column by column
     if n == 0:
         return out
 

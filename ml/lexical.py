@@ -1,16 +1,16 @@
-"""TF-IDF similarity between a query opportunity and the fitted opportunities, in any language.
+"""TF-IDF similarity between texts written in the same language, with no word list of any language.
 
-The index is fitted once over the open opportunities' texts and kept; queries (fitted or unseen)
-are only transformed. Texts are folded first (lower case, accents stripped), so "hébergement" and
-"hebergement" meet; words of different languages do not, and ranking uses this view only between
-texts of the same language (``ml.features``). No word list of any language is involved: words that
-every text uses weigh little by their inverse document frequency.
+A text's terms are read once, when it is written (``text_terms``): its folded words (lower case,
+accents stripped, so "hébergement" and "hebergement" meet) and their bigrams, hashed into a fixed
+space of columns, with sublinear counts. They depend on nothing else, so they are stored with the
+text and an index is put together from stored terms without reading any text again.
 
-Two views are averaged (measured in bench/offline_eval.py, see docs/matching.md):
+``LexicalIndex`` holds the terms of many texts, each at a position the caller chooses, and weighs
+them by inverse document frequency over the texts it holds: words that every text uses weigh little.
+Texts are added, replaced and removed one by one; the weights follow when enough changed.
 
-- words: unigrams and bigrams, sublinear tf;
-- characters: 3- to 5-grams inside words, which catch inflections (herbarium / herbaria,
-  digitization / digitizing) and scripts written without spaces.
+Scripts written without spaces (Chinese, Japanese, Korean, Thai) are read as overlapping pairs of
+characters, the usual unit of retrieval in those languages, so that two Chinese texts can share terms.
 """
 
 from __future__ import annotations
@@ -20,186 +20,263 @@ import unicodedata
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import HashingVectorizer
 
-_CONTENT_CACHE_SIZE = 20_000
+N_COLUMNS = 2**20  # hashed term space: collisions are rare at the vocabulary sizes of this domain
 _TOKEN = re.compile(r"\b\w\w+\b")
+_UNSPACED = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+_UNSPACED_RUN = re.compile(f"([{_UNSPACED}]+)")
+_CONTENT_CACHE_SIZE = 20_000
 # Shared words are named in the reasons only if fewer than this share of the texts use them.
 SHARED_TERM_MAX_SHARE = 0.2
+# The index's rows changed since its weights were computed are kept apart, and merged (weights
+# computed again) when there are more than this share of the others, or MERGE_MAX_ROWS.
+MERGE_SHARE = 0.1
+MERGE_MAX_ROWS = 2_000
 
 
 def fold(text: str) -> str:
     """Lower case, no accents ("Hébergement" -> "hebergement"); other scripts are left as they are."""
-    text = unicodedata.normalize("NFKD", (text or "").lower())
+    text = text or ""
+    if text.isascii():  # most words of most texts: nothing to take off
+        return text.lower()
+    text = unicodedata.normalize("NFKD", text.lower())
     return unicodedata.normalize("NFC", "".join(c for c in text if not unicodedata.combining(c)))
 
 
 def words(text: str) -> list[str]:
-    """The folded words of two characters or more."""
-    return _TOKEN.findall(fold(text))
+    """The folded words of two characters or more; runs of a script written without spaces become
+    overlapping pairs of characters."""
+    out: list[str] = []
+    for token in _TOKEN.findall(fold(text)):
+        if not _UNSPACED_RUN.search(token):
+            out.append(token)
+            continue
+        for part in _UNSPACED_RUN.split(token):
+            if _UNSPACED_RUN.fullmatch(part):
+                out += [part[i : i + 2] for i in range(max(len(part) - 1, 1))]
+            elif len(part) > 1:
+                out.append(part)
+    return out
+
+
+def word_terms(text: str) -> list[str]:
+    """Words and their bigrams."""
+    tokens = words(text)
+    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+
+
+_TERMS = HashingVectorizer(analyzer=word_terms, n_features=N_COLUMNS, alternate_sign=False, norm=None)
+_WORDS = HashingVectorizer(
+    analyzer=lambda word: [word], n_features=N_COLUMNS, alternate_sign=False, norm=None
+)
+
+
+def text_terms(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """(columns, weights) of a text's terms: sorted int32 columns, float32 sublinear counts."""
+    row = _TERMS.transform([text])
+    row.sort_indices()
+    return row.indices.astype(np.int32), (1.0 + np.log(row.data)).astype(np.float32)
+
+
+def pack_terms(terms: tuple[np.ndarray, np.ndarray]) -> bytes:
+    columns, weights = terms
+    return np.asarray(columns, dtype="<i4").tobytes() + np.asarray(weights, dtype="<f4").tobytes()
+
+
+def unpack_terms(packed: bytes) -> tuple[np.ndarray, np.ndarray]:
+    n = len(packed) // 8
+    return (
+        np.frombuffer(packed, dtype="<i4", count=n).astype(np.int32),
+        np.frombuffer(packed, dtype="<f4", count=n, offset=4 * n).astype(np.float32),
+    )
 
 
 class LexicalIndex:
-    """TF-IDF over a fixed set of documents: words and character n-grams, averaged.
+    """TF-IDF cosines between a query and texts held at positions 0..size-1.
 
-    The character view costs about ten times the memory and time of the word view (measured:
-    20,000 opportunities, 190 MB and 70 ms a query against 20 MB and 10 ms), so above
-    ``char_max_docs`` documents the index uses words only.
+    The rows present when the weights were last computed are kept by column (scoring a query reads
+    only the columns of its terms); rows added or replaced since are kept apart, by row, until they
+    are more than ``MERGE_SHARE`` of the others (at most ``MERGE_MAX_ROWS``), then everything is
+    merged and the inverse document frequencies computed again over the texts held.
     """
 
-    def __init__(self, char_weight: float = 0.5, char_max_docs: int = 20_000):
-        self.char_weight = char_weight
-        self.char_max_docs = char_max_docs
-        self.vectorizer = TfidfVectorizer(analyzer=self.word_terms, sublinear_tf=True, norm="l2")
-        self.char_vectorizer = (
-            TfidfVectorizer(
-                preprocessor=fold,
-                analyzer="char_wb",
-                ngram_range=(3, 5),
-                sublinear_tf=True,
-                norm="l2",
-            )
-            if char_weight > 0
-            else None
-        )
-        self.ids: list = []
-        self.matrix = None
-        self.char_matrix = None
-        self._position: dict = {}
-        self._texts: dict = {}
-        self._slices: dict = {}
-        self.fitted_size = 0
-        self.drift = 0
-        self.fit_count = 0
+    def __init__(self):
+        self.size = 0
+        self.alive = np.zeros(0, dtype=bool)
+        self.idf = np.ones(N_COLUMNS, dtype=np.float32)
+        self.documents = 0  # texts the idf was computed over
+        self.merges = 0
+        self._unseen_idf = np.float32(np.inf)  # the idf of a column no merged text uses
+        self._recent_columns = np.zeros(0, dtype=np.int32)
+        self._inverse_norms = np.zeros(0, dtype=np.float32)  # 1 / |terms x idf| of each position
+        self._base = sparse.csc_matrix((0, N_COLUMNS), dtype=np.float32)  # counts, by column
+        self._recent: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # position -> terms changed since
+        self._recent_matrix = None  # (positions, CSR of their counts), built when first needed
         self._content_cache: dict[str, tuple[tuple[str, str], ...]] = {}
 
-    @staticmethod
-    def word_terms(text: str) -> list[str]:
-        """Words and their bigrams."""
-        tokens = words(text)
-        return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    @classmethod
+    def from_texts(cls, texts: list[str]) -> LexicalIndex:
+        """An index of texts at positions 0..len(texts)-1 (for offline use and tests)."""
+        index = cls()
+        index.set(np.arange(len(texts)), [text_terms(t) for t in texts], merge_when_due=False)
+        index.merge()
+        return index
 
     @property
-    def fitted(self) -> bool:
-        return self.matrix is not None
+    def base_rows(self) -> int:
+        return self._base.shape[0]
 
-    def fit(self, ids: list, texts: list[str]) -> LexicalIndex:
-        if len(ids) != len(texts):
-            raise ValueError("ids and texts must have the same length")
-        self.ids = list(ids)
-        self._position = {id_: i for i, id_ in enumerate(self.ids)}
-        self.matrix = self.vectorizer.fit_transform(texts) if texts else None
-        self._texts = dict(zip(ids, texts, strict=True))
-        self.fitted_size = len(texts)
-        self.drift = 0
-        self.char_matrix = None
-        if self.char_vectorizer is not None and texts and len(texts) <= self.char_max_docs:
-            self.char_matrix = self.char_vectorizer.fit_transform(texts)
-        self.fit_count += 1
-        return self
+    # ----------------------------------------------------------------------------------- changes
 
-    def update(self, ids: list, texts: list[str], refit_fraction: float = 0.2) -> LexicalIndex:
-        """Re-aligns the index on a new set of documents without refitting: rows of unchanged
-        texts are kept, new or changed texts are transformed in the fitted vocabulary. It refits
-        when the texts transformed since the last fit exceed ``refit_fraction`` of the documents it
-        was fitted on, or the corpus shrank by that much, so that the vocabulary and the idf
-        weights follow the corpus."""
-        if len(ids) != len(texts):
-            raise ValueError("ids and texts must have the same length")
-        if self.matrix is None:
-            return self.fit(ids, texts)
-        changed = [
-            i for i, (id_, text) in enumerate(zip(ids, texts, strict=True)) if self._texts.get(id_) != text
-        ]
-        drift = self.drift + len(changed)  # documents transformed, not fitted, since the last fit
-        shrunk = len(ids) < (1 - refit_fraction) * self.fitted_size
-        if drift > refit_fraction * max(self.fitted_size, 1) or shrunk:
-            return self.fit(ids, texts)
-        self.drift = drift
-        changed_set = set(changed)
-        kept = [i for i in range(len(ids)) if i not in changed_set]
-        old_rows = [self._position[ids[i]] for i in kept]
-        new_words, new_chars = self._rows([texts[i] for i in changed])
-        # stacked row k belongs at position (kept + changed)[k] of the new order
-        order = np.empty(len(ids), dtype=np.int64)
-        order[np.array(kept + changed, dtype=np.int64)] = np.arange(len(ids))
-        self.matrix = sparse.vstack([self.matrix[old_rows], new_words], format="csr")[order]
-        if self.char_matrix is not None:
-            self.char_matrix = sparse.vstack([self.char_matrix[old_rows], new_chars], format="csr")[order]
-        self.ids = list(ids)
-        self._position = {id_: i for i, id_ in enumerate(self.ids)}
-        self._texts = dict(zip(ids, texts, strict=True))
-        return self
+    def set(self, positions, rows: list[tuple[np.ndarray, np.ndarray]], merge_when_due: bool = True) -> None:
+        """Puts the terms of texts at the given positions (replacing what was there); merges when
+        enough changed, unless told not to (the caller then merges when it is done)."""
+        positions = [int(p) for p in positions]
+        if not positions:
+            return
+        self.grow(max(positions) + 1)
+        for position, terms in zip(positions, rows, strict=True):
+            self._recent[position] = terms
+            self.alive[position] = True
+            self._inverse_norms[position] = self._inverse_norm(terms)
+        self._recent_matrix = None
+        if merge_when_due and self.needs_merge:
+            self.merge()
 
-    def _rows(self, texts: list[str]):
-        """Word and character rows of texts in the fitted vocabularies (empty matrices for none)."""
-        if not texts:
-            words = sparse.csr_matrix((0, self.matrix.shape[1]), dtype=self.matrix.dtype)
-            chars = None
-            if self.char_matrix is not None:
-                chars = sparse.csr_matrix((0, self.char_matrix.shape[1]), dtype=self.char_matrix.dtype)
-            return words, chars
-        words = self.vectorizer.transform(texts)
-        chars = self.char_vectorizer.transform(texts) if self.char_matrix is not None else None
-        return words, chars
+    @property
+    def needs_merge(self) -> bool:
+        return len(self._recent) > min(max(MERGE_SHARE * self.base_rows, 64), MERGE_MAX_ROWS)
 
-    def transform(self, texts: list[str]):
-        """Sparse word TF-IDF rows of (possibly unseen) texts in the fitted vocabulary."""
-        if self.matrix is None:
-            raise RuntimeError("the lexical index is not fitted")
-        return self.vectorizer.transform(texts)
+    def clear(self, positions) -> None:
+        """Forgets the texts at the given positions."""
+        for position in positions:
+            position = int(position)
+            if position < self.size:
+                self.alive[position] = False
+                self._inverse_norms[position] = 0.0
+                if self._recent.pop(position, None) is not None:
+                    self._recent_matrix = None
 
-    def score(self, query_text: str, rows: slice | None = None) -> np.ndarray:
-        """Cosine between the query and every fitted document, aligned with ``ids``; or only the
-        documents of a slice of ``ids``, whose rows are kept apart once, so later calls do not
-        touch the rest of the matrix."""
-        if self.matrix is None:
-            return np.zeros(len(self.ids[rows or slice(None)]), dtype=np.float32)
-        words, chars = self._sliced(rows)
-        scores = _cosines(words, self.vectorizer.transform([query_text]))
-        if chars is not None:
-            chars = _cosines(chars, self.char_vectorizer.transform([query_text]))
-            scores = (1.0 - self.char_weight) * scores + self.char_weight * chars
-        return scores
+    def grow(self, size: int) -> None:
+        """Makes room for positions 0..size-1."""
+        if size > self.size:
+            extra = size - self.size
+            self.alive = np.concatenate([self.alive, np.zeros(extra, dtype=bool)])
+            self._inverse_norms = np.concatenate([self._inverse_norms, np.zeros(extra, dtype=np.float32)])
+            self.size = size
 
-    def _sliced(self, rows: slice | None):
-        if rows is None:
-            return self.matrix, self.char_matrix
-        key = (rows.start, rows.stop, rows.step)
-        if self._slices.get("matrix") is not self.matrix:
-            self._slices = {"matrix": self.matrix}
-        if key not in self._slices:
-            chars = self.char_matrix[rows] if self.char_matrix is not None else None
-            self._slices[key] = (self.matrix[rows], chars)
-        return self._slices[key]
+    def _inverse_norm(self, terms: tuple[np.ndarray, np.ndarray]) -> float:
+        columns, weights = terms
+        weighted = weights * self.idf[columns]
+        norm = float(np.sqrt(weighted @ weighted))
+        return 1.0 / norm if norm else 0.0
 
-    def score_ids(self, query_text: str, ids: list) -> np.ndarray:
-        """Cosine between the query and the fitted documents ``ids`` (0 for ids not fitted)."""
-        scores = self.score(query_text)
-        out = np.zeros(len(ids), dtype=np.float32)
-        for i, id_ in enumerate(ids):
-            pos = self._position.get(id_)
-            if pos is not None:
-                out[i] = scores[pos]
-        return out
+    def merge(self) -> None:
+        """Puts every row in the by-column part and computes the idf over the texts held."""
+        base = self._base.tocsr()
+        in_recent = np.zeros(self.size, dtype=bool)
+        in_recent[list(self._recent)] = True
+        kept = np.flatnonzero(self.alive[: base.shape[0]] & ~in_recent[: base.shape[0]])
+        kept_rows = base[kept]
+        recent = sorted(self._recent)
+        recent_lengths = [len(self._recent[p][0]) for p in recent]
+        rows = np.concatenate(
+            [
+                np.repeat(kept, np.diff(kept_rows.indptr)),
+                np.repeat(np.array(recent, dtype=np.int64), recent_lengths),
+            ]
+        )
+        columns = np.concatenate([kept_rows.indices, *(self._recent[p][0] for p in recent)])
+        counts = np.concatenate([kept_rows.data, *(self._recent[p][1] for p in recent)])
+        matrix = sparse.csc_matrix(
+            (counts.astype(np.float32), (rows, columns.astype(np.int64))),
+            shape=(self.size, N_COLUMNS),
+            dtype=np.float32,
+        )
+        df = np.diff(matrix.indptr).astype(np.float32)
+        self.documents = int(self.alive.sum())
+        self.idf = (np.log((1.0 + self.documents) / (1.0 + df)) + 1.0).astype(np.float32)
+        self._unseen_idf = np.float32(np.log(1.0 + self.documents) + 1.0)
+        weighted_squares = matrix.multiply(matrix).tocsr() @ (self.idf * self.idf)
+        norms = np.sqrt(np.asarray(weighted_squares, dtype=np.float32).ravel())
+        self._inverse_norms = np.where(self.alive & (norms > 0), 1.0 / np.maximum(norms, 1e-12), 0.0).astype(
+            np.float32
+        )
+        self._base = matrix
+        self._recent = {}
+        self._recent_matrix = None
+        self.merges += 1
+
+    # ----------------------------------------------------------------------------------- scoring
+
+    def _recent_rows(self):
+        if self._recent_matrix is None:
+            positions = np.array(sorted(self._recent), dtype=np.int64)
+            rows = [self._recent[int(p)] for p in positions]
+            self._recent_columns = (
+                np.unique(np.concatenate([c for c, _ in rows])) if rows else np.zeros(0, dtype=np.int32)
+            )
+            self._recent_matrix = (
+                positions,
+                sparse.csr_matrix(
+                    (
+                        np.concatenate([w for _, w in rows]) if rows else np.zeros(0, dtype=np.float32),
+                        np.concatenate([c for c, _ in rows]) if rows else np.zeros(0, dtype=np.int32),
+                        np.concatenate([[0], np.cumsum([len(c) for c, _ in rows])]).astype(np.int64),
+                    ),
+                    shape=(len(positions), N_COLUMNS),
+                    dtype=np.float32,
+                ),
+            )
+        return self._recent_matrix
+
+    def score(self, query) -> np.ndarray:
+        """Cosine between a query (a text, or its ``text_terms``) and the text at every position
+        (0 where there is none), as float32 aligned with positions 0..size-1."""
+        columns, weights = text_terms(query) if isinstance(query, str) else query
+        scores = np.zeros(self.size, dtype=np.float32)
+        positions, recent = self._recent_rows()
+        # terms no held text uses say nothing of any of them: left out, as a fitted vocabulary would
+        known = (self.idf[columns] < self._unseen_idf) | np.isin(columns, self._recent_columns)
+        columns, weights = columns[known], weights[known]
+        inverse_norm = self._inverse_norm((columns, weights))
+        if len(columns) == 0 or self.size == 0 or not inverse_norm:
+            return scores
+        idf = self.idf[columns]
+        query_weights = (weights * idf * idf * inverse_norm).astype(np.float32)
+        if self.base_rows:
+            scores[: self.base_rows] = self._base[:, columns] @ query_weights
+        if len(positions):
+            dense = np.zeros(N_COLUMNS, dtype=np.float32)
+            dense[columns] = query_weights
+            scores[positions] = recent @ dense
+        scores *= self._inverse_norms
+        return np.clip(scores, 0.0, 1.0)
+
+    def document_frequency(self, word_columns: np.ndarray) -> np.ndarray:
+        """How many of the texts the weights were computed over use each column."""
+        df = np.exp(1.0 + np.log(1.0 + self.documents) - self.idf[word_columns]) - 1.0
+        return np.rint(df)
 
     def shared_terms(self, text_a: str, text_b: str, k: int = 5) -> list[str]:
-        """Up to k words of both texts that few of the fitted texts use, rarest first, as written in
+        """Up to k words of both texts that few of the held texts use, rarest first, as written in
         ``text_b``."""
-        if self.matrix is None:
+        if not self.documents:
             return []
         in_a = {folded for folded, _ in self._content_words(text_a)}
         surface: dict[str, str] = {}
         for folded, word in self._content_words(text_b):
             if folded in in_a:
                 surface.setdefault(folded, word)
-        terms, idf = self.vectorizer.vocabulary_, self.vectorizer.idf_
-        n = max(self.fitted_size, 1)
-        # idf = ln((1 + n) / (1 + df)) + 1: a word is rare enough while idf reaches this (a word of one
-        # text in a small catalogue always is)
-        most = max(SHARED_TERM_MAX_SHARE * n, 1)
-        rare = np.log((1 + n) / (1 + most)) + 1
-        ranked = sorted((-idf[terms[w]], w) for w in surface if w in terms and idf[terms[w]] >= rare - 1e-9)
+        if not surface:
+            return []
+        folded_words = list(surface)
+        columns = _WORDS.transform(folded_words).indices
+        df = self.document_frequency(columns)
+        # a word of one text in a small catalogue is always rare enough
+        most = max(SHARED_TERM_MAX_SHARE * self.documents, 1)
+        ranked = sorted((d, w) for d, w in zip(df.tolist(), folded_words, strict=True) if d <= most)
         return [surface[w] for _, w in ranked[:k]]
 
     def _content_words(self, text: str) -> tuple[tuple[str, str], ...]:
@@ -212,8 +289,3 @@ class LexicalIndex:
                 self._content_cache.clear()
             self._content_cache[text] = found
         return found
-
-
-def _cosines(matrix, query) -> np.ndarray:
-    # sparse matrix times a dense vector is linear in the matrix's non-zeros; sparse times sparse is not
-    return np.asarray(matrix @ query.toarray().ravel(), dtype=np.float32)

@@ -11,6 +11,7 @@ written only for the top results (``ml.reasons``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -104,40 +105,41 @@ def rank(
     lexical_scores: np.ndarray | None = None,
     weights: Weights = WEIGHTS,
     limit: int = 10,
-    lexical_index=None,
     mask: np.ndarray | None = None,
+    profiles: Mapping[Any, Profile] | None = None,
+    lexical_index=None,
 ) -> list[Result]:
-    """The ``limit`` best candidates of ``pool`` for ``query``, best first, each with its score and
-    reasons.
+    """The ``limit`` best candidates of ``pool`` for ``query``, best first (ties by the pool's tie
+    key), each with its score and features.
 
-    ``lexical_scores`` are aligned with the pool's rows (LexicalIndex.score when the index was fitted
-    on the pool's profiles in order, else LexicalIndex.score_ids). ``mask`` (booleans aligned with the
-    pool) keeps only the rows the hard filters let through. Pass ``lexical_index`` to name the shared
-    key words.
+    ``lexical_scores`` are aligned with the pool's positions (``LexicalIndex.score`` of an index
+    that holds the same texts at the same positions). ``mask`` (booleans aligned with the pool)
+    keeps only the positions the hard filters let through; empty positions are never ranked. With
+    ``profiles`` (key -> the candidate's full profile, its text included), each result carries its
+    reasons too (``ml.reasons.explain``; ``lexical_index`` names the shared key words).
     """
     if len(pool) == 0 or limit <= 0:
         return []
     feats = compute_features(query, pool, query_vector, lexical_scores)
     scores = blend(feats, weights)
-    rows = np.arange(len(pool)) if mask is None else np.flatnonzero(np.asarray(mask, dtype=bool))
+    keep = pool.alive if mask is None else pool.alive & np.asarray(mask, dtype=bool)
+    rows = np.flatnonzero(keep)
     if len(rows) == 0:
         return []
     k = min(limit, len(rows))
     if k < len(rows):
-        rows = rows[np.argpartition(-scores[rows], k - 1)[:k]]
-    rows = rows[np.lexsort((rows, -scores[rows]))]  # best first, ties in pool order
+        # the k best, and any tied with the k-th, so that ties are broken by the tie key alone
+        kth = np.partition(-scores[rows], k - 1)[k - 1]
+        rows = rows[-scores[rows] <= kth]
+    rows = rows[np.lexsort((pool.tie[rows], -scores[rows]))][:k]
     results = []
     for i in rows:
-        candidate = pool.profiles[int(i)]
+        key = pool.keys[int(i)]
         row = dict(zip(FEATURES, (float(x) for x in feats[i]), strict=True))
-        results.append(
-            Result(
-                id=candidate.id,
-                score=round(float(scores[i]), 4),
-                reasons=explain(query, candidate, row, pool.vocabulary, lexical_index, pool.config),
-                features=row,
-            )
-        )
+        reasons = {}
+        if profiles is not None:
+            reasons = explain(query, profiles[key], row, pool.vocabulary, lexical_index, pool.config)
+        results.append(Result(id=key, score=round(float(scores[i]), 4), reasons=reasons, features=row))
     return results
 
 

@@ -71,7 +71,7 @@ def explain(
 
 
 def _shared_terms(lexical_index, query: Profile, cand: Profile, k: int = 5) -> list[str]:
-    if lexical_index is None or not getattr(lexical_index, "fitted", False):
+    if lexical_index is None:
         return []
     return lexical_index.shared_terms(
         f"{query.title}. {query.description}", f"{cand.title}. {cand.description}", k=k

@@ -22,8 +22,9 @@ from matchmaking.services.outcomes import complete_match
 from tests.conftest import make_opportunity, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
-# What a backup leaves out: rebuilt by `migrate` (content types, permissions), or transient (sessions).
-DUMP_EXCLUDES = ["contenttypes", "auth.permission", "sessions"]
+# What a backup leaves out: rebuilt by `migrate` (content types, permissions), or transient (sessions,
+# the change feed of the recommendation index).
+DUMP_EXCLUDES = ["contenttypes", "auth.permission", "sessions", "matchmaking.indexchange"]
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

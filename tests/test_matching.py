@@ -8,7 +8,7 @@ from matchmaking.choices import MatchStatus
 from matchmaking.models import Match, Objective, Opportunity, Organization
 from matchmaking.recommendations.embedding import embedding_text
 from matchmaking.recommendations.filters import candidates_for
-from matchmaking.recommendations.index import get_index
+from matchmaking.recommendations.index import reading
 from matchmaking.recommendations.recommend import recommend
 from matchmaking.recommendations.search import search_scores
 from matchmaking.services.embeddings import embed_opportunities, ensure_embedded
@@ -191,16 +191,19 @@ def test_matches_embed_a_missing_query_vector_once(need, institute, fake_embedde
     assert fake_embedder.encoded.count(embedding_text(need.title, need.description)) == 1
 
 
-def test_a_new_request_leaves_the_offers_pool_as_it_was(need, institute, party):
+def test_a_new_request_reads_only_itself_into_the_index(need, institute, party):
     offer = post(institute, "offer")
     embed_opportunities([need.pk, offer.pk])
     recommend(need)
-    offers_pool = get_index().pools["offer"]
+    with reading() as index:
+        built, offers, merges = index, index.sides["offer"].pool, index.lexical.merges
     another = post(party, "request", title="We also need a mirror site")
     assert set(recommended_ids(offer)) == {need.pk, another.pk}
-    index = get_index()
-    assert index.pools["offer"] is offers_pool
-    assert another.pk in {p.id for p in index.pools["request"].profiles}
+    with reading() as index:
+        assert index is built  # not built anew
+        assert index.sides["offer"].pool is offers  # the offers were not touched
+        assert index.lexical.merges == merges  # one new row is added, not the words re-weighted
+        assert another.pk in index.sides["request"].slots
 
 
 def test_search_judges_an_opportunity_not_embedded_yet_on_its_words(institute, fake_embedder):

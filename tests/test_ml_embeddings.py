@@ -120,12 +120,13 @@ def ranked(vocabulary, need, offers):
     texts = [embeddings.opportunity_text(o.title, o.description) for o in offers]
     matrix = embedder.encode(texts)
     vector = embedder.encode([embeddings.opportunity_text(need.title, need.description)])[0]
-    lexical = LexicalIndex().fit([o.id for o in offers], texts)
+    lexical = LexicalIndex.from_texts(texts)
     return rank(
         need,
-        CandidatePool(offers, matrix, vocabulary),
+        CandidatePool.of(offers, matrix, vocabulary),
         vector,
         lexical_scores=lexical.score(f"{need.title}. {need.description}"),
+        profiles={o.id: o for o in offers},
     )
 
 

@@ -87,15 +87,16 @@ def ranked(query, candidates, weights=WEIGHTS, limit=10, **kwargs):
     texts = [f"{p.title}. {p.description}" for p in candidates]
     matrix = embedder.encode(texts)
     vector = embedder.encode([f"{query.title}. {query.description}"])[0]
-    lexical = LexicalIndex().fit([p.id for p in candidates], texts)
+    lexical = LexicalIndex.from_texts(texts)
     scores = lexical.score(f"{query.title}. {query.description}")
     return rank(
         query,
-        CandidatePool(candidates, matrix, VOCABULARY),
+        CandidatePool.of(candidates, matrix, VOCABULARY),
         vector,
         lexical_scores=scores,
         weights=weights,
         limit=limit,
+        profiles={p.id: p for p in candidates},
         lexical_index=lexical,
         **kwargs,
     )
@@ -195,7 +196,7 @@ def test_words_of_two_languages_do_not_meet_but_their_meaning_does():
     english = offer(8, "Hosting", "We host websites.", "hosting", text_language="en")
     query = request(12, "Hébergement", "Nous hébergeons.", "hosting", text_language="fr")
     vector = np.ones(4, dtype=np.float32) / 2
-    pool = CandidatePool([english], np.array([vector]), VOCABULARY)
+    pool = CandidatePool.of([english], np.array([vector]), VOCABULARY)
     features = compute_features(query, pool, vector, lexical_scores=np.array([0.0]))
     assert features[0, FEATURES.index("lexical")] == features[0, FEATURES.index("semantic")] == 1.0
     same = request(13, "Hosting", "We host.", "hosting", text_language="en")
@@ -256,12 +257,12 @@ def test_limit_and_mask_restrict_the_results():
 
 
 def test_ranks_an_empty_pool():
-    assert rank(request(16, "x", "y", "other"), CandidatePool([], None, VOCABULARY), None) == []
+    assert rank(request(16, "x", "y", "other"), CandidatePool.of([], None, VOCABULARY), None) == []
 
 
 def test_works_without_vectors_or_lexical_scores():
     query = request(17, "Hosting", "We need hosting.", "hosting", ["information_systems"])
-    results = rank(query, CandidatePool(OFFERS, None, VOCABULARY))
+    results = rank(query, CandidatePool.of(OFFERS, None, VOCABULARY))
     assert results[0].id == HOSTING.id
 
 
@@ -318,7 +319,7 @@ def test_reasons_say_when_periods_do_not_overlap_or_languages_differ():
 
 
 def test_features_are_computed_for_every_candidate_in_range():
-    pool = CandidatePool(OFFERS, FakeEmbedder().encode([p.title for p in OFFERS]), VOCABULARY)
+    pool = CandidatePool.of(OFFERS, FakeEmbedder().encode([p.title for p in OFFERS]), VOCABULARY)
     query = request(32, "Hosting", "We need hosting.", "hosting", ["information_systems"])
     features = compute_features(query, pool, FakeEmbedder().encode(["Hosting"])[0], np.array([0.2, 0.1, 0.0]))
     assert features.shape == (3, len(FEATURES))
@@ -363,7 +364,7 @@ def test_ranks_twenty_thousand_candidates_quickly():
     ]
     matrix = rng.standard_normal((n, 384)).astype(np.float32)
     matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
-    pool = CandidatePool(profiles, matrix, VOCABULARY)
+    pool = CandidatePool.of(profiles, matrix, VOCABULARY)
     query = request(
         -1,
         "t",

@@ -157,13 +157,23 @@ def test_new_weights_must_beat_the_learned_ones_in_use(party, institute, no_sema
 
 def test_inverted_labels_change_nothing(party, institute):
     """Answers that contradict the texts (the similar pairs refused, the unrelated ones accepted)
-    teach weights that ignore the texts: they may rank those answers better, but the floor on the
-    meaning of the texts keeps the weights in use."""
+    teach nothing worth using: the weights in use stay."""
     answered_matches(party, institute, text_decides=True, inverted=True)
     report = train_ranker()
     assert report.stored is None
-    assert "under the floor of 0.2" in report.message
+    assert "the weights in use stay" in report.message
     assert not RankerWeights.objects.exists()
+    assert current_weights() == Weights()
+
+
+def test_weights_that_ignore_the_texts_are_refused(party, institute):
+    """Answers decided by something else than the texts (here the kind of cooperation, the refused
+    pairs having the same texts) teach weights that rank those answers better but ignore the texts:
+    the floor on the meaning of the texts keeps the weights in use."""
+    answered_matches(party, institute)
+    report = train_ranker()
+    assert report.stored is None
+    assert "under the floor of 0.2" in report.message
     assert current_weights() == Weights()
 
 

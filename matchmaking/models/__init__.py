@@ -1,4 +1,5 @@
 from .audit import AuditAction, AuditLog
+from .changes import IndexChange
 from .matches import (
     AlertPreference,
     AlertSent,
@@ -34,6 +35,7 @@ __all__ = [
     "CountryGroup",
     "Framework",
     "Goal",
+    "IndexChange",
     "JoinRequest",
     "Language",
     "Match",

@@ -1,6 +1,7 @@
 """Opportunities: offers and requests of technical and scientific cooperation."""
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
@@ -159,6 +160,14 @@ class Opportunity(models.Model):
     moderation_reason = models.TextField(
         blank=True, max_length=2000, help_text=_("Why staff hid the posting; shown to its editors.")
     )
+    terms = models.BinaryField(
+        null=True,
+        editable=False,
+        help_text=_("The words of the text, as matching reads them (written with the text)."),
+    )
+    # PostgreSQL: title and description for full-text search, kept by a trigger (migration 0009)
+    # and GIN-indexed; empty on other databases, which search with LIKE.
+    search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -176,7 +185,11 @@ class Opportunity(models.Model):
                 name="opportunity_ends_after_start",
             ),
         ]
-        indexes = [models.Index(fields=["status", "direction"])]
+        indexes = [
+            models.Index(fields=["status", "direction"]),
+            # the lists' default order: a page of them reads 20 rows, not all of them
+            models.Index(fields=["-created_at", "-id"], name="opportunity_newest_first"),
+        ]
 
     def __str__(self):
         return f"{self.get_direction_display()}: {self.title}"

@@ -45,32 +45,35 @@ def restriction_tokens(countries, groups):
     return {*(f"C:{c}" for c in countries), *(f"G:{g}" for g in groups)}
 
 
+def candidate_side(index, query):
+    """The side of the index that holds the candidates of `query`: offers for a request."""
+    return index.sides[Direction.OFFER if query.direction == Direction.REQUEST else Direction.REQUEST]
+
+
 def hard_filter_mask(index, query, today):
-    """Which rows of the index may be recommended for `query` (the rules of `candidates_for`)."""
-    today_ordinal = today.toordinal()
+    """Which positions of the candidates' side may be recommended for `query` (the rules of
+    `candidates_for`)."""
+    side = candidate_side(index, query)
+    rows, today_ordinal = side.rows, today.toordinal()
     mask = (
-        (index.is_offer == (query.direction == Direction.REQUEST))
-        & (index.organization != query.organization_id)
-        & (index.ends >= today_ordinal)
-        & (index.deadline >= today_ordinal)
-        & (index.capacity_left > 0)
+        side.alive
+        & (rows["organization"] != query.organization_id)
+        & (rows["ends"] >= today_ordinal)
+        & (rows["deadline"] >= today_ordinal)
+        & (rows["capacity_left"] > 0)
     )
-    if query.direction == Direction.REQUEST:
+    if query.direction == Direction.REQUEST:  # an offer admits the request's country, or everyone
         tokens = country_tokens(query.organization.country_id, index.groups_by_country)
-        eligible = index.open_to_all | _has_any(index.restrictions, tokens, index.token_index)
-    else:
-        tokens = restriction_tokens(
-            [c.pk for c in query.eligible_countries.all()], [g.pk for g in query.eligible_groups.all()]
-        )
-        eligible = _has_any(index.identities, tokens, index.token_index) if tokens else True
-    return mask & eligible
-
-
-def _has_any(matrix, tokens, token_index):
-    columns = [token_index[t] for t in tokens if t in token_index]
-    if not columns:
-        return np.zeros(matrix.shape[0], dtype=bool)
-    return np.asarray(matrix[:, columns].sum(axis=1)).ravel() > 0
+        columns = [index.token_index[t] for t in tokens if t in index.token_index]
+        return mask & (rows["open_to_all"] | rows["restrictions"][:, columns].any(axis=1))
+    countries = {c.pk for c in query.eligible_countries.all()}
+    groups = {g.pk for g in query.eligible_groups.all()}
+    if not countries and not groups:
+        return mask
+    admitted = np.zeros(len(index.countries) + 1, dtype=bool)  # the last: a country not known (-1)
+    for code, number in index.countries.items():
+        admitted[number] = code in countries or bool(index.groups_by_country.get(code, set()) & groups)
+    return mask & admitted[rows["country"]]
 
 
 def eligible_through(query, candidate, index):
@@ -78,13 +81,13 @@ def eligible_through(query, candidate, index):
     "listed": it lists the requester's country, "groups": the groups of that country it admits}."""
     request, offer = (query, candidate) if query.direction == Direction.REQUEST else (candidate, query)
     country = request.organization.country_id
-    row = index.position.get(offer.pk)
-    if offer is query or row is None:
+    side, position = index.locate(offer.pk)
+    if offer is query or position is None:
         admitted = restriction_tokens(
             [c.pk for c in offer.eligible_countries.all()], [g.pk for g in offer.eligible_groups.all()]
         )
     else:
-        admitted = {index.tokens[column] for column in index.restrictions[row].indices}
+        admitted = {index.tokens[column] for column in np.flatnonzero(side.rows["restrictions"][position])}
     return {
         "open_to_all": not admitted,
         "listed": f"C:{country}" in admitted,

@@ -1,15 +1,22 @@
-"""The open opportunities of each web process, as arrays: vectors, TF-IDF, profiles, and what the
-hard filters need. Rebuilt from the database only when a cheap version check sees that
-opportunities, embeddings, matches or organizations changed, so that several web processes stay
-consistent with the database and with each other; a rebuild reuses what did not change."""
+"""The open opportunities of each process as arrays, one side per direction, kept in step with the
+database through the change feed (`feed.py`).
 
+A process builds its index once, from what was stored with each opportunity when it was written
+(its vector, its terms, the types and themes read from its text): a few bulk queries streamed into
+contiguous arrays, no text read again. After that each call reads the feed (one query) and reads
+again only the opportunities a change touched, writing their rows in place; an index that would
+need to read more than a fifth of itself again is built anew. Nothing here decides a recommendation
+on its own: every process, on every host, reads the same database and the same feed.
+
+The arrays are read and written under one lock per process (`reading`)."""
+
+import logging
 import threading
-from dataclasses import dataclass
+from contextlib import contextmanager
+from itertools import islice
 
 import numpy as np
-from django.db import connection
 from django.db.models import Count
-from scipy import sparse
 
 from matchmaking.choices import (
     CAPACITY_HOLDING_STATUSES,
@@ -18,248 +25,351 @@ from matchmaking.choices import (
     Moderation,
     OpportunityStatus,
 )
-from matchmaking.models import Country, Match, Opportunity, OpportunityEmbedding, Organization
+from matchmaking.models import Country, Match, Opportunity, OpportunityEmbedding
+from ml.embeddings import opportunity_text
 from ml.features import CandidatePool, Profile
-from ml.lexical import LexicalIndex
+from ml.lexical import LexicalIndex, pack_terms, text_terms, unpack_terms
+from ml.rows import Rows, Slots
 
 from . import embedding
-from .filters import country_tokens, restriction_tokens
+from .feed import Feed
+from .filters import restriction_tokens
+from .reasons import TermLabels
 from .vocabulary import current_vocabulary
+from .weights import weights_in_use
 
+logger = logging.getLogger(__name__)
+
+SIDES = (Direction.OFFER, Direction.REQUEST)
+CHUNK = 2_000  # rows streamed from the database at a time
+REBUILD_SHARE = 0.2  # more changed opportunities than this share of the index: build it anew
 _FAR_FUTURE = 10**7
+_MANY_TO_MANY = ("themes", "objectives", "languages", "eligible_groups", "eligible_countries")
 
 
-@dataclass
+def terms_for(title, description):
+    """The stored form of a text's terms (`Opportunity.terms`), as the lexical view reads them."""
+    return pack_terms(text_terms(opportunity_text(title, description)))
+
+
+class Side:
+    """The open opportunities of one direction: their ranking features (`pool`) and what the hard
+    filters need (`rows`), at the same positions."""
+
+    def __init__(self, direction, vocabulary, config):
+        self.direction = direction
+        self.slots = Slots()
+        self.pool = CandidatePool(vocabulary, config)
+        self.rows = Rows()
+        self.rows.add("id", np.int64)
+        self.rows.add("lexical", np.int64)  # its position in Index.lexical
+        self.rows.add("organization", np.int64)
+        self.rows.add("country", np.int32, fill=-1)
+        self.rows.add("ends", np.int64, fill=_FAR_FUTURE)
+        self.rows.add("deadline", np.int64, fill=_FAR_FUTURE)
+        self.rows.add("capacity_left", np.int64)
+        self.rows.add("open_to_all", bool, fill=True)
+        self.rows.add("restrictions", bool, width=0, fill=False)  # columns: Index.tokens
+        self.rows.add("has_vector", bool, fill=False)
+
+    def __len__(self):
+        return len(self.slots)
+
+    @property
+    def alive(self):
+        return self.pool.alive
+
+    def remove(self, opportunity_id):
+        position = self.slots.release(opportunity_id)
+        if position is not None:
+            self.pool.drop([position])
+            self.rows.reset([position])
+
+
 class Index:
-    """The open opportunities as arrays, aligned row by row."""
+    """Both sides; the terms of every text in one lexical index (the weight of a word is its rarity
+    among offers and requests together: measured better than per direction, see docs/matching.md);
+    and what eligibility reads: the countries and their groups."""
 
-    version: tuple
-    ids: np.ndarray
-    position: dict
-    is_offer: np.ndarray
-    organization: np.ndarray
-    ends: np.ndarray
-    deadline: np.ndarray
-    capacity_left: np.ndarray
-    open_to_all: np.ndarray
-    restrictions: sparse.csr_matrix  # rows: opportunities; columns: tokens the opportunity admits
-    identities: sparse.csr_matrix  # rows: opportunities; columns: tokens of the opportunity's country
-    token_index: dict
-    tokens: list  # column -> token
-    groups_by_country: dict
-    vectors: np.ndarray  # one row per opportunity
-    has_vector: np.ndarray  # False where an opportunity is not embedded yet (its row is zeros)
-    text_languages: np.ndarray  # the language each text is written in ("" when unknown)
-    slices: dict  # direction -> the slice of the arrays that holds its opportunities
-    pools: dict  # direction -> CandidatePool over that slice (views, not copies)
-    lexical: LexicalIndex
-    profiles: dict  # id -> ml Profile
-    embedded_until: object  # the latest embedding change the vectors include
+    def __init__(self, model_name, vocabulary, config):
+        self.model_name = model_name
+        self.vocabulary = vocabulary
+        self.sides = {direction: Side(direction, vocabulary, config) for direction in SIDES}
+        self.lexical = LexicalIndex()
+        self.lexical_slots = Slots()
+        self.countries = {}  # code -> the number `Side.rows["country"]` holds
+        self.groups_by_country = {}
+        self.token_index = {}  # eligibility token -> column of `Side.rows["restrictions"]`
+        self.tokens = []
+        self.feed = None
+        self.labels = None  # the types' and themes' labels for the reasons (the vocabulary is fixed)
+        self._weights = None
+
+    def weights(self):
+        """`weights_in_use()`, read again when the feed says the stored weights changed."""
+        if self._weights is None:
+            self._weights = weights_in_use()
+        return self._weights
+
+    def __len__(self):
+        return sum(len(side) for side in self.sides.values())
+
+    def lexical_scores(self, side, terms):
+        """The lexical similarity of `terms` (`ml.lexical.text_terms`) to every position of a side."""
+        return self.lexical.score(terms)[side.rows["lexical"]]
+
+    def remove(self, opportunity_id):
+        for side in self.sides.values():
+            side.remove(opportunity_id)
+        position = self.lexical_slots.release(opportunity_id)
+        if position is not None:
+            self.lexical.clear([position])
+
+    def locate(self, opportunity_id):
+        """(side, position) of an opportunity in the index, or (None, None)."""
+        for side in self.sides.values():
+            position = side.slots.position.get(opportunity_id)
+            if position is not None:
+                return side, position
+        return None, None
+
+    # ------------------------------------------------------------------------------- reading in
+
+    def build(self):
+        """Reads every open opportunity (the feed's position is taken first, so nothing written
+        meanwhile is missed)."""
+        self.feed = Feed.start()
+        self.labels = TermLabels()
+        self.read_countries()
+        self.read(None)
+        return self
+
+    def update(self):
+        """Applies what the feed reports since the last call; False when the index must be built
+        anew instead (too much changed, or the vocabulary)."""
+        if self.feed.idle_too_long:
+            return False
+        changes = self.feed.read()
+        if changes.everything:
+            return False
+        if changes.weights:
+            self._weights = None
+        ids = set(changes.opportunities)
+        if changes.organizations:
+            ids |= set(
+                Opportunity.objects.filter(organization_id__in=changes.organizations).values_list(
+                    "pk", flat=True
+                )
+            )
+        if len(ids) > max(REBUILD_SHARE * len(self), 1_000):
+            return False
+        if changes.countries:
+            self.read_countries()
+        if ids:
+            self.read(ids)
+        return True
+
+    def read_countries(self):
+        groups = {}
+        for code, un_group in Country.objects.values_list("code", "un_group"):
+            groups[code] = {un_group} if un_group else set()
+            self.countries.setdefault(code, len(self.countries))
+        for code, group in Country.groups.through.objects.values_list("country_id", "countrygroup_id"):
+            groups.setdefault(code, set()).add(group)
+        self.groups_by_country = groups
+
+    def read(self, ids):
+        """Reads the given opportunities (all open ones when None) into their side; those of `ids` no
+        longer open, approved or existing leave the index."""
+        pairs = {name: _pairs(name, ids) for name in _MANY_TO_MANY}
+        held = _capacity_held(ids)
+        found, without_terms = set(), []
+        rows = (
+            _open(ids)
+            .order_by("id")
+            .values_list(
+                "id", "direction", "cooperation_type_id", "organization_id", "organization__country_id",
+                "starts_on", "ends_on", "application_deadline", "capacity", "text_language", "terms",
+                "embedding__status", "embedding__model_name", "embedding__vector",
+                "embedding__detected_types", "embedding__detected_themes",
+            )
+            .iterator(chunk_size=CHUNK)
+        )  # fmt: skip
+        while chunk := list(islice(rows, CHUNK)):
+            for direction in SIDES:
+                mine = [row for row in chunk if row[1] == direction]
+                if mine:
+                    without_terms += self._write(self.sides[direction], mine, pairs, held)
+            found.update(row[0] for row in chunk)
+        if without_terms:  # written before terms were stored with the text
+            texts = Opportunity.objects.filter(pk__in=without_terms).values_list("pk", "title", "description")
+            for pk, title, description in texts:
+                position = self.lexical_slots.place(pk)
+                self.lexical.set(
+                    [position], [text_terms(opportunity_text(title, description))], merge_when_due=False
+                )
+        for pk in set(ids or ()) - found:
+            self.remove(pk)
+        if ids is None or self.lexical.needs_merge:  # a build merges once, at the end
+            self.lexical.merge()
+
+    def _write(self, side, rows, pairs, held):
+        """Writes rows of `read` into a side; returns the ids that have no stored terms."""
+        other = self.sides[Direction.REQUEST if side.direction == Direction.OFFER else Direction.OFFER]
+        for row in rows:  # an opportunity never changes direction, but be sure
+            other.remove(row[0])
+        positions = [side.slots.place(row[0]) for row in rows]
+        lexical_positions = [self.lexical_slots.place(row[0]) for row in rows]
+        profiles, vectors, with_vector, terms, restrictions, without_terms = [], [], [], [], [], []
+        for position, row in zip(positions, rows, strict=True):
+            (pk, direction, cooperation_type, _, _, starts_on, ends_on, _, _, text_language, stored_terms,
+             status, model_name, vector, detected_types, detected_themes) = row  # fmt: skip
+            current = status == EmbeddingStatus.READY and model_name == self.model_name and vector
+            profiles.append(
+                Profile(
+                    id=pk,
+                    direction=direction,
+                    title="",
+                    description="",
+                    cooperation_type=cooperation_type,
+                    themes=pairs["themes"].get(pk, []),
+                    objectives=pairs["objectives"].get(pk, []),
+                    languages=pairs["languages"].get(pk, []),
+                    starts_on=starts_on,
+                    ends_on=ends_on,
+                    text_language=text_language,
+                    detected_types=(detected_types or {}) if current else {},
+                    detected_themes=(detected_themes or {}) if current else {},
+                )
+            )
+            if current:
+                with_vector.append(position)
+                vectors.append(np.frombuffer(bytes(vector), dtype=np.float32))
+            if stored_terms:
+                terms.append(unpack_terms(bytes(stored_terms)))
+            else:
+                without_terms.append(pk)
+            restrictions.append(
+                restriction_tokens(
+                    pairs["eligible_countries"].get(pk, ()), pairs["eligible_groups"].get(pk, ())
+                )
+            )
+        side.pool.put(positions, profiles)
+        if vectors:
+            side.pool.set_vectors(with_vector, np.vstack(vectors))
+        self.lexical.clear(lexical_positions)
+        with_terms = [p for p, row in zip(lexical_positions, rows, strict=True) if row[10]]
+        self.lexical.set(with_terms, terms, merge_when_due=False)
+        self.lexical.grow(self.lexical_slots.size)
+        self._write_rows(side, positions, rows, held, restrictions, with_vector)
+        side.rows.full("lexical")[np.asarray(positions, dtype=np.int64)] = lexical_positions
+        return without_terms
+
+    def _write_rows(self, side, positions, rows, held, restrictions, with_vector):
+        for tokens in restrictions:
+            for token in tokens:
+                if token not in self.token_index:
+                    self.token_index[token] = len(self.tokens)
+                    self.tokens.append(token)
+        side.rows.grow(side.slots.size)
+        side.rows.widen("restrictions", len(self.tokens))
+        side.rows.reset(positions)
+        at = np.asarray(positions, dtype=np.int64)
+        full = side.rows.full
+        full("id")[at] = [row[0] for row in rows]
+        full("organization")[at] = [row[3] for row in rows]
+        full("country")[at] = [self.countries.setdefault(row[4], len(self.countries)) for row in rows]
+        full("ends")[at] = [_ordinal(row[6]) for row in rows]
+        full("deadline")[at] = [_ordinal(row[7]) for row in rows]
+        full("capacity_left")[at] = [row[8] - held.get(row[0], 0) for row in rows]
+        full("open_to_all")[at] = [not tokens for tokens in restrictions]
+        full("has_vector")[np.asarray(with_vector, dtype=np.int64)] = True
+        matrix = full("restrictions")
+        for position, tokens in zip(positions, restrictions, strict=True):
+            for token in tokens:
+                matrix[position, self.token_index[token]] = True
 
 
-_lock = threading.Lock()
-_index = None
+def _open(ids):
+    opportunities = Opportunity.objects.filter(status=OpportunityStatus.OPEN, moderation=Moderation.APPROVED)
+    return opportunities if ids is None else opportunities.filter(pk__in=list(ids))
 
 
-def current_version():
-    """A cheap fingerprint of everything the index depends on: one query over indexed columns, and
-    the embedding model in use.
-    (A deleted opportunity does not change it; `recommend` skips opportunities that no longer exist.)"""
-    tables = {
-        "opportunity": Opportunity._meta.db_table,
-        "embedding": OpportunityEmbedding._meta.db_table,
-        "match": Match._meta.db_table,
-        "organization": Organization._meta.db_table,
-    }
-    sql = (
-        f"SELECT (SELECT MAX(updated_at) FROM {tables['opportunity']}),"
-        f" (SELECT MAX(updated_at) FROM {tables['embedding']}),"
-        f" (SELECT MAX(updated_at) FROM {tables['match']}),"
-        f" (SELECT MAX(updated_at) FROM {tables['organization']})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        return (*cursor.fetchone(), embedding.embedder().name)
-
-
-def get_index():
-    """The index, brought up to date first if the database changed since it was built."""
-    global _index
-    version = current_version()
-    index = _index
-    if index is not None and index.version == version:
-        return index
-    with _lock:
-        if _index is None or _index.version != version:
-            _index = build_index(version, previous=_index)
-        return _index
-
-
-def profile_of(opportunity):
-    """The ml profile of an opportunity instance (for a query that is not in the index)."""
-    profile = Profile(
-        id=opportunity.pk,
-        direction=opportunity.direction,
-        title=opportunity.title,
-        description=opportunity.description,
-        cooperation_type=opportunity.cooperation_type_id,
-        themes=[t.pk for t in opportunity.themes.all()],
-        objectives=[o.code for o in opportunity.objectives.all()],
-        languages=[lang.pk for lang in opportunity.languages.all()],
-        starts_on=opportunity.starts_on,
-        ends_on=opportunity.ends_on,
-        text_language=opportunity.text_language,
-    )
-    stored = (
-        current_embeddings().filter(pk=opportunity.pk).values("detected_types", "detected_themes").first()
-    )
-    if stored:
-        profile.detected_types, profile.detected_themes = stored["detected_types"], stored["detected_themes"]
-    return profile
-
-
-def _pairs(field, value="pk"):
-    """Opportunity id -> related keys of one many-to-many field, for every open opportunity: one query."""
+def _pairs(field, ids):
+    """Opportunity id -> related keys of one many-to-many field, for the open opportunities (or the
+    given ones): one query."""
     through = getattr(Opportunity, field).through
     target = getattr(Opportunity, field).field.m2m_reverse_field_name()
-    column = target if value == "pk" else f"{target}__{value}"
-    grouped = {}
+    if field == "objectives":
+        target += "__code"  # ranking knows objectives by code ("1.1", "GBF-TARGET-20"), as profiles_of does
     rows = through.objects.filter(
         opportunity__status=OpportunityStatus.OPEN, opportunity__moderation=Moderation.APPROVED
-    ).values_list("opportunity_id", column)
-    for opportunity_id, key in rows.order_by("pk"):
+    )
+    if ids is not None:
+        rows = rows.filter(opportunity_id__in=list(ids))
+    grouped = {}
+    for opportunity_id, key in rows.order_by("pk").values_list("opportunity_id", target):
         grouped.setdefault(opportunity_id, []).append(key)
     return grouped
 
 
-def _capacity_held():
+def _capacity_held(ids):
     held = {}
     holding = Match.objects.filter(status__in=CAPACITY_HOLDING_STATUSES).order_by()
     for side in ("offer_id", "request_id"):
-        for opportunity_id, n in holding.values_list(side).annotate(n=Count("id")):
+        rows = holding if ids is None else holding.filter(**{f"{side}__in": list(ids)})
+        for opportunity_id, n in rows.values_list(side).annotate(n=Count("id")):
             held[opportunity_id] = held.get(opportunity_id, 0) + n
     return held
-
-
-def build_index(version, previous=None):
-    """Builds the index from the database with a few flat queries. With a `previous` index, the
-    text analysis, vectors and TF-IDF rows of unchanged opportunities are reused, so a change to a
-    few opportunities costs little; TF-IDF is refitted only when the corpus changed a lot. A change of
-    embedding model (the last part of the version) builds everything again."""
-    if previous is not None and previous.version[-1] != version[-1]:
-        previous = None
-    rows = list(
-        Opportunity.objects.filter(status=OpportunityStatus.OPEN, moderation=Moderation.APPROVED)
-        .order_by("direction", "id")  # offers, then requests: each direction is one slice of the arrays
-        .values(
-            "id", "direction", "title", "description", "cooperation_type_id", "organization_id",
-            "organization__country_id", "starts_on", "ends_on", "application_deadline", "capacity",
-            "text_language",
-        )
-    )  # fmt: skip
-    themes, objectives = _pairs("themes"), _pairs("objectives", "code")
-    languages, groups, countries = (
-        _pairs("languages"),
-        _pairs("eligible_groups"),
-        _pairs("eligible_countries"),
-    )
-    held = _capacity_held()
-    groups_by_country = {}
-    for code, un_group in Country.objects.values_list("code", "un_group"):
-        groups_by_country[code] = {un_group} if un_group else set()
-    for code, group in Country.groups.through.objects.values_list("country_id", "countrygroup_id"):
-        groups_by_country.setdefault(code, set()).add(group)
-
-    vocabulary = current_vocabulary()
-    ids = np.array([row["id"] for row in rows], dtype=np.int64)
-    vectors, detected = load_embeddings(ids, previous)
-    profiles = []
-    for row in rows:
-        types, themes_read = detected.get(row["id"], ({}, {}))
-        profile = Profile(
-            id=row["id"],
-            direction=row["direction"],
-            title=row["title"],
-            description=row["description"],
-            cooperation_type=row["cooperation_type_id"],
-            themes=themes.get(row["id"], []),
-            objectives=objectives.get(row["id"], []),
-            languages=languages.get(row["id"], []),
-            starts_on=row["starts_on"],
-            ends_on=row["ends_on"],
-            text_language=row["text_language"],
-            detected_types=types,
-            detected_themes=themes_read,
-        )
-        profiles.append(profile)
-
-    restriction_rows = [restriction_tokens(countries.get(pk, ()), groups.get(pk, ())) for pk in ids.tolist()]
-    identity_rows = [country_tokens(row["organization__country_id"], groups_by_country) for row in rows]
-    token_index = {}
-    for token_row in restriction_rows + identity_rows:
-        for token in token_row:
-            token_index.setdefault(token, len(token_index))
-
-    # Character n-grams help most on small catalogues and cost ten times the word view: above
-    # 5,000 open opportunities the lexical view uses words only (bench/bench_matches.py).
-    n_offers = sum(1 for row in rows if row["direction"] == Direction.OFFER)
-    slices = {Direction.OFFER: slice(0, n_offers), Direction.REQUEST: slice(n_offers, len(rows))}
-    lexical = previous.lexical if previous else LexicalIndex(char_max_docs=5_000)
-    lexical.update(ids.tolist(), [f"{p.title}. {p.description}" for p in profiles])
-    return Index(
-        version=version,
-        ids=ids,
-        position={pk: i for i, pk in enumerate(ids.tolist())},
-        is_offer=np.array([row["direction"] == Direction.OFFER for row in rows], dtype=bool),
-        organization=np.array([row["organization_id"] for row in rows], dtype=np.int64),
-        ends=np.array([_ordinal(row["ends_on"]) for row in rows], dtype=np.int64),
-        deadline=np.array([_ordinal(row["application_deadline"]) for row in rows], dtype=np.int64),
-        capacity_left=np.array([row["capacity"] - held.get(row["id"], 0) for row in rows], dtype=np.int64),
-        open_to_all=np.array([not token_row for token_row in restriction_rows], dtype=bool),
-        restrictions=_token_matrix(restriction_rows, token_index),
-        identities=_token_matrix(identity_rows, token_index),
-        token_index=token_index,
-        tokens=list(token_index),
-        groups_by_country=groups_by_country,
-        vectors=vectors,
-        has_vector=vectors.any(axis=1) if vectors.shape[1] else np.zeros(len(rows), dtype=bool),
-        text_languages=np.array([row["text_language"] for row in rows], dtype=object),
-        slices=slices,
-        pools={
-            direction: _pool(
-                profiles[part], vectors[part], vocabulary, previous and previous.pools.get(direction)
-            )
-            for direction, part in slices.items()
-        },
-        lexical=lexical,
-        profiles={p.id: p for p in profiles},
-        embedded_until=version[1],
-    )
-
-
-def _pool(profiles, vectors, vocabulary, previous):
-    """The candidate pool of one direction; the previous one when none of its opportunities changed
-    (a new request leaves the offers' pool as it was), as building one is the costly step."""
-    if previous is not None and previous.profiles == profiles and np.array_equal(previous.matrix, vectors):
-        previous.matrix = vectors  # same values; let the old vector array go
-        return previous
-    return CandidatePool(profiles, vectors, vocabulary, config=embedding.feature_config())
 
 
 def _ordinal(day):
     return day.toordinal() if day else _FAR_FUTURE
 
 
-def _token_matrix(rows, token_index):
-    data, indices, indptr = [], [], [0]
-    for row in rows:
-        for token in row:
-            indices.append(token_index[token])
-            data.append(1.0)
-        indptr.append(len(indices))
-    return sparse.csr_matrix(
-        (data, indices, indptr), shape=(len(rows), max(len(token_index), 1)), dtype=np.float32
-    )
+# ----------------------------------------------------------------------------------- the process's
+
+_lock = threading.Lock()
+_index = None
+
+
+def _up_to_date():
+    global _index
+    model_name = embedding.embedder().name
+    if _index is None or _index.model_name != model_name or not _index.update():
+        _index = None  # let the old arrays go before the new ones are read
+        _index = Index(model_name, current_vocabulary(), embedding.feature_config()).build()
+    return _index
+
+
+@contextmanager
+def reading():
+    """The process's index, up to date with the database, held for the caller alone."""
+    with _lock:
+        yield _up_to_date()
+
+
+def warm():
+    """Builds the index, loads the embedding model and embeds the vocabulary's phrases now: a process
+    about to serve calls it, so that its first matches call, its first text search and the first
+    posting it embeds are as fast as the others. A failure (the database not reachable yet) is
+    logged, and the first call builds instead."""
+    try:
+        with reading():
+            pass
+        embedding.read_terms(embedding.embedder().encode(["warm"]))  # the model, and the terms' phrases
+    except Exception:  # noqa: BLE001 - serving must start anyway
+        logger.exception("Could not warm the recommendation index")
+
+
+def forget():
+    """Drops the process's index: the next call builds it anew."""
+    global _index
+    with _lock:
+        _index = None
+
+
+# ----------------------------------------------------------------------------------- single opportunities
 
 
 def current_embeddings():
@@ -270,40 +380,69 @@ def current_embeddings():
     )
 
 
-def load_embeddings(ids, previous=None):
-    """(the stored vectors of the given opportunities as one matrix, zeros where missing; id ->
-    (types, themes) read from their texts). With a `previous` index, only what it lacks or what
-    changed since it was built is read."""
-    reuse = previous is not None and previous.vectors.shape[1] > 0
-    fields = ("opportunity_id", "vector", "detected_types", "detected_themes")
-    embeddings = current_embeddings()
-    if reuse:
-        missing = [int(pk) for pk in ids if int(pk) not in previous.position]
-        changed = (
-            embeddings.filter(updated_at__gte=previous.embedded_until)
-            if previous.embedded_until
-            else embeddings
-        )
-        rows = {row[0]: row for row in changed.values_list(*fields)}
-        rows.update(
-            {row[0]: row for row in embeddings.filter(opportunity_id__in=missing).values_list(*fields)}
-        )
-        dim = previous.vectors.shape[1]
-    else:
-        rows = {
-            row[0]: row
-            for row in embeddings.filter(opportunity_id__in=[int(i) for i in ids]).values_list(*fields)
+def profiles_of(opportunities, detected=None):
+    """id -> the ml profile of each opportunity instance (its many-to-many fields prefetched or not),
+    with what was read from its text (`detected`: id -> (types, themes), read when not given)."""
+    opportunities = list(opportunities)
+    if detected is None:
+        detected = {
+            pk: (types, themes)
+            for pk, types, themes in current_embeddings()
+            .filter(pk__in=[o.pk for o in opportunities])
+            .values_list("pk", "detected_types", "detected_themes")
         }
-        dim = next((len(bytes(row[1])) // 4 for row in rows.values() if row[1]), 0)
+    profiles = {}
+    for opportunity in opportunities:
+        types, themes = detected.get(opportunity.pk, ({}, {}))
+        profiles[opportunity.pk] = Profile(
+            id=opportunity.pk,
+            direction=opportunity.direction,
+            title=opportunity.title,
+            description=opportunity.description,
+            cooperation_type=opportunity.cooperation_type_id,
+            themes=[t.pk for t in opportunity.themes.all()],
+            objectives=[o.code for o in opportunity.objectives.all()],
+            languages=[lang.pk for lang in opportunity.languages.all()],
+            starts_on=opportunity.starts_on,
+            ends_on=opportunity.ends_on,
+            text_language=opportunity.text_language,
+            detected_types=types or {},
+            detected_themes=themes or {},
+        )
+    return profiles
+
+
+def profile_and_vector(opportunity):
+    """The ml profile of one opportunity instance and its stored vector (None when it has none), in
+    one query."""
+    stored = (
+        current_embeddings()
+        .filter(pk=opportunity.pk)
+        .values_list("vector", "detected_types", "detected_themes")
+    )
+    vector, types, themes = stored.first() or (None, {}, {})
+    profile = profiles_of([opportunity], detected={opportunity.pk: (types, themes)})[opportunity.pk]
+    if vector:
+        vector = np.frombuffer(bytes(vector), dtype=np.float32)
+    return profile, vector if vector is not None and len(vector) and vector.any() else None
+
+
+def stored_vectors(ids):
+    """The stored vectors of the given opportunities as one matrix, aligned with `ids` (zeros where
+    there is none, and no columns when none has one)."""
+    ids = [int(pk) for pk in ids]
+    found = dict(current_embeddings().filter(pk__in=ids).values_list("pk", "vector"))
+    dim = next((len(bytes(v)) // 4 for v in found.values() if v), 0)
     matrix = np.zeros((len(ids), dim), dtype=np.float32)
-    detected = {}
-    for i, pk in enumerate(ids.tolist()):
-        row = rows.get(pk)
-        if row and row[1] and len(bytes(row[1])) == dim * 4:
-            matrix[i] = np.frombuffer(bytes(row[1]), dtype=np.float32)
-            detected[pk] = (row[2] or {}, row[3] or {})
-        elif reuse and pk in previous.position:
-            matrix[i] = previous.vectors[previous.position[pk]]
-            old = previous.profiles[pk]
-            detected[pk] = (old.detected_types, old.detected_themes)
-    return matrix, detected
+    for i, pk in enumerate(ids):
+        vector = found.get(pk)
+        if vector and len(bytes(vector)) == dim * 4:
+            matrix[i] = np.frombuffer(bytes(vector), dtype=np.float32)
+    return matrix
+
+
+def query_terms(opportunity):
+    """The terms of an opportunity's text, as stored (read from the text when they were not)."""
+    if opportunity.terms:
+        return unpack_terms(bytes(opportunity.terms))
+    return text_terms(opportunity_text(opportunity.title, opportunity.description))

@@ -1,19 +1,20 @@
 """The recommendations of one opportunity: hard filters first, then the blend of `ml.ranking`, with
 the reasons for each result."""
 
-import numpy as np
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from matchmaking.choices import Direction
 from matchmaking.models import Opportunity
 from ml.ranking import rank
+from ml.reasons import explain
 
 from .embedding import covers
-from .filters import eligible_through, hard_filter_mask
-from .index import current_embeddings, get_index, profile_of
-from .reasons import TermLabels, summary
-from .weights import weights_in_use
+from .filters import candidate_side, eligible_through, hard_filter_mask
+from .index import profile_and_vector, profiles_of, query_terms, reading
+from .reasons import summary
+
+PROFILE_FIELDS = ("themes", "objectives", "languages")
 
 
 class Recommendations(list):
@@ -23,51 +24,46 @@ class Recommendations(list):
     pending = False
 
 
-def stored_vector(query, index):
-    """The query's vector, from the index or else from the database; None when it has none yet."""
-    position = index.position.get(query.pk)
-    if position is not None and index.vectors.shape[1] and index.vectors[position].any():
-        return index.vectors[position]
-    stored = current_embeddings().filter(pk=query.pk).values_list("vector", flat=True).first()
-    return np.frombuffer(bytes(stored), dtype=np.float32) if stored else None
-
-
 def recommend(query, limit=10, today=None):
     """Up to `limit` dicts {"opportunity", "score", "reasons"}, best first (as Recommendations)."""
     today = today or timezone.localdate()
-    if query.direction == Direction.OFFER:
-        prefetch_related_objects([query], "eligible_countries", "eligible_groups")
-    index = get_index()
-    mask = hard_filter_mask(index, query, today)
-    if not mask.any():
-        return Recommendations()
-    profile = index.profiles.get(query.pk) or profile_of(query)
-    vector = stored_vector(query, index)
-    other = Direction.REQUEST if query.direction == Direction.OFFER else Direction.OFFER
-    part = index.slices[other]
-    lexical = index.lexical.score(f"{profile.title}. {profile.description}", rows=part)
-    weights, provenance = weights_in_use()
-    results = rank(
-        profile,
-        index.pools[other],
-        query_vector=vector,
-        lexical_scores=lexical,
-        weights=weights,
-        limit=limit + 2,  # spares, for opportunities deleted since the index was built
-        lexical_index=index.lexical,
-        mask=mask[part],
+    eligibility_fields = (
+        ("eligible_countries", "eligible_groups") if query.direction == Direction.OFFER else ()
     )
-    found = Opportunity.objects.select_related("organization__country", "cooperation_type").in_bulk(
-        [r.id for r in results]
-    )
-    labels = TermLabels()
+    prefetch_related_objects([query], *PROFILE_FIELDS, *eligibility_fields)
+    profile, vector = profile_and_vector(query)
+    terms = query_terms(query)
+    with reading() as index:
+        weights, provenance = index.weights()
+        labels = index.labels
+        side = candidate_side(index, query)
+        mask = hard_filter_mask(index, query, today)
+        results = rank(
+            profile,
+            side.pool,
+            query_vector=vector,
+            lexical_scores=index.lexical_scores(side, terms),
+            weights=weights,
+            limit=limit + 2,  # spares, for opportunities deleted since the index was read
+            mask=mask,
+        ) if mask.any() else []  # fmt: skip
+        found = Opportunity.objects.select_related("organization__country", "cooperation_type").in_bulk(
+            [r.id for r in results]
+        )
+        eligibility = {pk: eligible_through(query, candidate, index) for pk, candidate in found.items()}
+        lexical = index.lexical
+    prefetch_related_objects(list(found.values()), *PROFILE_FIELDS)
+    profiles = profiles_of(found.values())
     out = []
     for result in results:
         opportunity = found.get(result.id)
-        if opportunity is None:  # deleted since the index was built
+        if opportunity is None:  # deleted since the index was read
             continue
-        reasons = dict(result.reasons)
-        reasons["eligible_through"] = eligible_through(query, opportunity, index)
+        pool = side.pool
+        reasons = explain(
+            profile, profiles[result.id], result.features, pool.vocabulary, lexical, pool.config
+        )
+        reasons["eligible_through"] = eligibility[result.id]
         reasons["text_language_covered"] = [covers(language) for language in reasons["text_languages"]]
         reasons["summary"] = summary(reasons, query, opportunity, labels)
         reasons["eligibility"] = reasons["summary"][-1]

@@ -7,10 +7,10 @@ from django.utils import timezone
 
 from matchmaking.models import Opportunity
 from ml import embeddings
+from ml.lexical import text_terms
 
 from . import embedding
-from .index import get_index
-from .weights import current_weights
+from .index import reading
 
 logger = logging.getLogger(__name__)
 
@@ -28,31 +28,36 @@ def search_scores(text, limit=20, today=None):
     the meaning (words of another language say nothing). Keeps those scoring at least
     SEARCH_MIN_SCORE."""
     today = today or timezone.localdate()
-    index = get_index()
-    if not len(index.ids):
-        return []
-    lexical = np.asarray(index.lexical.score(text), dtype=np.float32)
-    scores = lexical
     try:
         encoded = embedding.embedder().encode([embedding.embedding_text(text, "")])
         vector = np.asarray(encoded[0], dtype=np.float32)
     except Exception:  # noqa: BLE001 - search still works on words alone
         logger.exception("Could not embed a search text")
         vector = None
-    if vector is not None and index.vectors.shape[1] == vector.shape[0]:
-        weights = current_weights()
+    terms = text_terms(text)
+    found_ids, found_scores = [], []
+    with reading() as index:
+        weights = index.weights()[0]
         share = weights.semantic / ((weights.semantic + weights.lexical) or 1.0)
-        meaning = embeddings.rescale(index.vectors @ vector, embedding.embedder().cosine_floor)
-        blended = share * meaning + (1 - share) * np.maximum(lexical, meaning)
-        scores = np.where(index.has_vector, blended, lexical)  # not embedded yet: words alone
-    alive = (
-        (index.ends >= today.toordinal())
-        & (index.deadline >= today.toordinal())
-        & (scores >= SEARCH_MIN_SCORE)
-    )
-    rows = np.flatnonzero(alive)
-    rows = rows[np.lexsort((rows, -scores[rows]))][:limit]
-    return [(int(index.ids[row]), round(float(scores[row]), 4)) for row in rows]
+        lexical = index.lexical.score(terms)
+        for side in index.sides.values():
+            scores = lexical[side.rows["lexical"]]
+            matrix = side.pool.matrix
+            if vector is not None and matrix.shape[1] == vector.shape[0]:
+                meaning = embeddings.rescale(matrix @ vector, embedding.embedder().cosine_floor)
+                blended = share * meaning + (1 - share) * np.maximum(scores, meaning)
+                scores = np.where(side.rows["has_vector"], blended, scores)  # not embedded yet: words alone
+            keep = np.flatnonzero(
+                side.alive
+                & (side.rows["ends"] >= today.toordinal())
+                & (side.rows["deadline"] >= today.toordinal())
+                & (scores >= SEARCH_MIN_SCORE)
+            )
+            found_ids.append(side.rows["id"][keep])
+            found_scores.append(scores[keep])
+    ids, scores = np.concatenate(found_ids), np.concatenate(found_scores)
+    best = np.lexsort((ids, -scores))[:limit]
+    return [(int(ids[i]), round(float(scores[i]), 4)) for i in best]
 
 
 def search(text, limit=20, today=None):

@@ -8,13 +8,14 @@ import numpy as np
 
 from matchmaking.choices import MatchStatus
 from matchmaking.models import Match, Opportunity
+from ml.embeddings import opportunity_text
 from ml.features import FEATURES, CandidatePool, compute_features
 from ml.learning import METRIC, compare
 from ml.lexical import LexicalIndex
 from ml.ranking import Weights, learn_weights
 
 from .embedding import feature_config
-from .index import load_embeddings, profile_of
+from .index import profiles_of, stored_vectors
 from .vocabulary import current_vocabulary
 from .weights import weights_in_use
 
@@ -49,19 +50,21 @@ def labelled_examples():
         return features, labels
     ids = sorted({request for request, _, _ in pairs} | {offer for _, offer, _ in pairs})
     vocabulary = current_vocabulary()
-    profiles = {
-        o.pk: profile_of(o)
-        for o in Opportunity.objects.filter(pk__in=ids).prefetch_related("themes", "objectives", "languages")
-    }
-    vectors = dict(zip(ids, load_embeddings(np.array(ids, dtype=np.int64))[0], strict=True))
+    opportunities = Opportunity.objects.filter(pk__in=ids).prefetch_related(
+        "themes", "objectives", "languages"
+    )
+    profiles = profiles_of(opportunities)
+    vectors = dict(zip(ids, stored_vectors(ids), strict=True))
     offer_ids = sorted({offer for _, offer, _ in pairs})
-    pool = CandidatePool(
+    pool = CandidatePool.of(
         [profiles[pk] for pk in offer_ids],
         np.array([vectors[pk] for pk in offer_ids]),
         vocabulary,
         config=feature_config(),
     )
-    lexical = LexicalIndex().fit(offer_ids, [f"{p.title}. {p.description}" for p in pool.profiles])
+    lexical = LexicalIndex.from_texts(
+        [opportunity_text(profiles[pk].title, profiles[pk].description) for pk in offer_ids]
+    )
     row_of = {pk: row for row, pk in enumerate(offer_ids)}
     by_request = defaultdict(list)
     for i, (request, offer, _) in enumerate(pairs):
@@ -69,7 +72,9 @@ def labelled_examples():
     for request, rows in by_request.items():
         query = profiles[request]
         vector = vectors[request] if vectors[request].any() else None
-        scores = compute_features(query, pool, vector, lexical.score(f"{query.title}. {query.description}"))
+        scores = compute_features(
+            query, pool, vector, lexical.score(opportunity_text(query.title, query.description))
+        )
         for i, offer in rows:
             features[i] = scores[row_of[offer]]
     return features, labels

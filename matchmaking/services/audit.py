@@ -14,7 +14,7 @@ from matchmaking.models import AuditAction, AuditLog
 CREATE, UPDATE, DELETE = AuditAction.CREATE, AuditAction.UPDATE, AuditAction.DELETE
 
 # Bookkeeping that every save changes, and bulky binary data.
-SKIPPED_FIELDS = {"created_at", "updated_at", "vector"}
+SKIPPED_FIELDS = {"created_at", "updated_at", "vector", "terms", "search_vector"}  # derived from other fields
 
 
 def jsonable(value):

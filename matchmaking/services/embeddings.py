@@ -158,6 +158,7 @@ def ensure_embedded(opportunity):
     if stored is not None and stored.attempts >= settings.EMBEDDING_MAX_ATTEMPTS:
         return
     embed_opportunities([opportunity.pk])
+    opportunity.refresh_from_db(fields=["text_language"])  # read with the vector
 
 
 def mark_embedding_failed(ids, error):

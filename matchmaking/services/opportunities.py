@@ -8,6 +8,7 @@ from django.utils import timezone
 from matchmaking.choices import OpportunityStatus
 from matchmaking.models import Match, Opportunity, OpportunityEmbedding
 from matchmaking.models.opportunities import LIST_FIELDS
+from matchmaking.recommendations.index import terms_for
 
 from . import audit
 from .embeddings import reset_embedding, schedule_embedding
@@ -32,6 +33,7 @@ def create_opportunity(*, user, data, embed=True):
     with transaction.atomic():
         opportunity = Opportunity(created_by=user if user and user.is_authenticated else None, **data)
         opportunity.moderation = Opportunity.moderation_for(user, opportunity.organization)
+        opportunity.terms = terms_for(opportunity.title, opportunity.description)
         if opportunity.status == OpportunityStatus.OPEN:
             opportunity.published_at = timezone.now()
         opportunity.save()
@@ -60,6 +62,7 @@ def update_opportunity(opportunity, *, user, data):
         text_changed = (opportunity.title, opportunity.description) != old_text
         if text_changed:
             opportunity.text_language = ""  # read again with the new text's vector
+            opportunity.terms = terms_for(opportunity.title, opportunity.description)
         opportunity.save()
         for name, values in lists.items():
             getattr(opportunity, name).set(values)
