@@ -1,8 +1,10 @@
 """The opportunities endpoint: create, read, update, close; its validation; who may and who may not."""
 
+import datetime
+
 import pytest
 
-from matchmaking.models import Opportunity, Theme
+from matchmaking.models import AuditLog, Opportunity, Theme
 from matchmaking.models.opportunities import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
 from tests.conftest import make_opportunity
 
@@ -369,6 +371,48 @@ def test_closing_twice_is_a_conflict(client_for, party_request, party_editor):
     response = client.post(detail(party_request, "close"))
     assert response.status_code == 409
     assert "already closed" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("start", ["open", "closed"])
+def test_a_published_opportunity_never_returns_to_draft(client_for, party_request, party_editor, start):
+    Opportunity.objects.filter(pk=party_request.pk).update(status=start)
+    response = client_for("party_editor").patch(detail(party_request), {"status": "draft"}, format="json")
+    assert response.status_code == 400
+    assert "draft" in response.json()["status"][0]
+    party_request.refresh_from_db()
+    assert party_request.status == start
+
+
+def test_a_closed_opportunity_opens_again_only_through_reopen(client_for, party_request, party_editor):
+    client = client_for("party_editor")
+    client.post(detail(party_request, "close"))
+    response = client.patch(detail(party_request), {"status": "open"}, format="json")
+    assert response.status_code == 400
+    assert "reopen" in response.json()["status"][0]
+    response = client.post(detail(party_request, "reopen"))
+    assert response.status_code == 200
+    assert response.json()["status"] == "open"
+    assert client.post(detail(party_request, "reopen")).status_code == 409
+    assert AuditLog.objects.filter(operation="reopen_opportunity", object_id=str(party_request.pk)).exists()
+
+
+def test_an_ended_opportunity_is_not_reopened(client_for, party_request, party_editor):
+    client = client_for("party_editor")
+    client.post(detail(party_request, "close"))
+    Opportunity.objects.filter(pk=party_request.pk).update(ends_on=datetime.date(2020, 1, 1))
+    response = client.post(detail(party_request, "reopen"))
+    assert response.status_code == 400
+    assert "ends_on" in response.json()
+    party_request.refresh_from_db()
+    assert party_request.status == "closed"
+
+
+@pytest.mark.parametrize(
+    "who, status", [("party_viewer", 403), ("institute_editor", 403), ("anonymous", 401)]
+)
+def test_only_editors_reopen(client_for, party_request, party_viewer, who, status):
+    Opportunity.objects.filter(pk=party_request.pk).update(status="closed")
+    assert client_for(who).post(detail(party_request, "reopen")).status_code == status
 
 
 def test_outsider_cannot_close_a_draft_it_cannot_see(client_for, party_draft):

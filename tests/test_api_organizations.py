@@ -4,6 +4,7 @@ import pytest
 
 from matchmaking.choices import Moderation
 from matchmaking.models import AuditLog, Membership, Opportunity, Organization
+from matchmaking.services.opportunities import create_opportunity
 from tests.conftest import make_opportunity, make_user
 
 pytestmark = pytest.mark.django_db
@@ -113,8 +114,38 @@ def test_only_staff_verify(client_for, party, party_editor, who, status):
 
 
 def test_an_editor_may_send_back_the_verified_flag_unchanged(client_for, institute, institute_editor):
-    data = {"name": "RBINS", "kind": "institute", "country": "BE", "verified": True}
+    data = {"name": institute.name, "kind": "institute", "country": "BE", "verified": True}
+    data["website"] = "https://www.naturalsciences.be"
     assert client_for("institute_editor").put(detail(institute), data, format="json").status_code == 200
+    institute.refresh_from_db()
+    assert institute.verified
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"name": "Secretariat of the Convention on Biological Diversity"},
+        {"kind": "secretariat"},
+        {"country": "CA"},
+        {"name": "Secretariat of the CBD", "kind": "secretariat", "country": "CA", "verified": True},
+    ],
+)
+def test_a_verified_organization_that_changes_who_it_is_is_verified_again_first(
+    client_for, institute, institute_editor, change
+):
+    assert client_for("institute_editor").patch(detail(institute), change, format="json").status_code == 200
+    institute.refresh_from_db()
+    assert not institute.verified
+    posted = create_opportunity(
+        user=institute_editor, data={"direction": "offer", "title": "Hosting", "organization": institute}
+    )
+    assert posted.moderation == Moderation.PENDING
+
+
+def test_staff_may_rename_a_verified_organization(client_for, institute, staff):
+    assert client_for("staff").patch(detail(institute), {"name": "RBINS"}, format="json").status_code == 200
+    institute.refresh_from_db()
+    assert institute.verified
 
 
 def test_organizations_cannot_be_deleted(client_for, institute, staff):

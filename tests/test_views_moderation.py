@@ -2,12 +2,14 @@
 a reason; the API, the pages and the recommendations all follow the same rule."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from matchmaking.choices import Moderation
 from matchmaking.models import Opportunity
 from matchmaking.recommendations.filters import candidates_for
 from matchmaking.recommendations.recommend import recommend
+from matchmaking.services.moderation import approve_opportunity
 from matchmaking.services.opportunities import create_opportunity
 from tests.conftest import make_opportunity
 
@@ -125,3 +127,46 @@ def test_scripts_and_staff_post_without_waiting(party, staff):
     data = {"direction": "request", "title": "By staff", "description": "x", "organization": party}
     assert create_opportunity(user=staff, data=data).moderation == Moderation.APPROVED
     assert Opportunity.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "field, value", [("title", "Visit http://spam.example"), ("contact_email", "x@spam.example")]
+)
+def test_an_unverified_organizations_edit_of_text_or_contact_waits_for_approval_again(
+    client_for, staff, pending_request, party_editor, field, value
+):
+    approve_opportunity(pending_request, user=staff)
+    response = client_for("party_editor").patch(
+        f"/api/v1/opportunities/{pending_request.pk}/", {field: value}
+    )
+    assert response.status_code == 200
+    pending_request.refresh_from_db()
+    assert pending_request.moderation == Moderation.PENDING
+    assert not Opportunity.objects.visible_to(AnonymousUser()).filter(pk=pending_request.pk).exists()
+
+
+def test_other_edits_and_verified_or_staff_edits_stay_approved(
+    client_for, staff, pending_request, institute_offer
+):
+    approve_opportunity(pending_request, user=staff)
+    assert (
+        client_for("party_editor")
+        .patch(f"/api/v1/opportunities/{pending_request.pk}/", {"capacity": 3})
+        .status_code
+        == 200
+    )
+    assert (
+        client_for("staff")
+        .patch(f"/api/v1/opportunities/{pending_request.pk}/", {"title": "Hosting, corrected by staff"})
+        .status_code
+        == 200
+    )
+    assert (
+        client_for("institute_editor")
+        .patch(f"/api/v1/opportunities/{institute_offer.pk}/", {"title": "New title"})
+        .status_code
+        == 200
+    )
+    for opportunity in (pending_request, institute_offer):
+        opportunity.refresh_from_db()
+        assert opportunity.moderation == Moderation.APPROVED

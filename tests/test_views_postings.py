@@ -379,6 +379,19 @@ def test_an_editor_closes_an_opportunity(client_as, party_editor, party_request)
     assert "already closed" in response.text
 
 
+def test_an_editor_reopens_a_closed_opportunity_from_its_page(client_as, party_editor, party_request):
+    client = client_as(party_editor)
+    client.post(reverse("web:opportunity_close", args=[party_request.pk]))
+    page = client.get(reverse("web:opportunity", args=[party_request.pk]))
+    assert reverse("web:opportunity_reopen", args=[party_request.pk]) in page.text
+    response = client.post(reverse("web:opportunity_reopen", args=[party_request.pk]), follow=True)
+    party_request.refresh_from_db()
+    assert party_request.status == OpportunityStatus.OPEN
+    assert "Open again" in response.text
+    response = client.post(reverse("web:opportunity_reopen", args=[party_request.pk]), follow=True)
+    assert "Only a closed posting can be reopened." in response.text
+
+
 def test_closing_needs_a_post(client_as, party_editor, party_request):
     assert (
         client_as(party_editor).get(reverse("web:opportunity_close", args=[party_request.pk])).status_code

@@ -46,10 +46,10 @@ class CSVRenderer(renderers.BaseRenderer):
             header = list(flatten(data))
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(header)
+        writer.writerow([cell(name) for name in header])
         for row in rows:
             flat = flatten(row)
-            writer.writerow([flat.get(name) for name in header])
+            writer.writerow([cell(flat.get(name)) for name in header])
         return out.getvalue()
 
 
@@ -60,7 +60,15 @@ class Echo:
         return value
 
 
+# A cell starting with one of these is read as a formula by spreadsheets (CSV injection): such text
+# gets a leading apostrophe, which spreadsheets show as text (OWASP's advice).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def cell(value):
+    """A value as every CSV the service writes holds it: dates in ISO 8601, text never a formula."""
     if isinstance(value, datetime.date):  # and datetimes
         return value.isoformat()
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return value

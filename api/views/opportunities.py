@@ -17,7 +17,7 @@ from matchmaking.models import (
 from matchmaking.models.opportunities import LIST_FIELDS
 from matchmaking.recommendations.recommend import recommend
 from matchmaking.services.embeddings import ensure_embedded
-from matchmaking.services.opportunities import close_opportunity
+from matchmaking.services.opportunities import close_opportunity, reopen_opportunity
 
 
 class OpportunityViewSet(
@@ -56,6 +56,21 @@ class OpportunityViewSet(
         """Closes an opportunity: it stays public but is no longer recommended."""
         opportunity = self.get_object()
         opportunity = close_opportunity(opportunity, user=request.user)
+        return Response(self.get_serializer(opportunity).data)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: OpportunitySerializer,
+            400: validation_error("It has ended or its application deadline has passed."),
+            409: error("Not closed."),
+        },
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def reopen(self, request, pk=None):
+        """Opens a closed opportunity again (not one that has ended or whose deadline has passed)."""
+        opportunity = self.get_object()
+        opportunity = reopen_opportunity(opportunity, user=request.user)
         return Response(self.get_serializer(opportunity).data)
 
     @extend_schema(

@@ -5,6 +5,7 @@ from django.utils.functional import cached_property
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.settings import api_settings
 
 from api.pagination import Pagination
 from api.permissions import IsEditorOrReadOnly, IsMemberOrEditor
@@ -22,6 +23,7 @@ from matchmaking.throttles import TokenRateThrottle
 @extend_schema(tags=["auth"], auth=[], summary="Exchange a username and password for an API token")
 class TokenView(ObtainAuthToken):
     throttle_classes = [TokenRateThrottle]
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # ObtainAuthToken names DRF's own
 
 
 # --------------------------------------------------------------------------- organizations

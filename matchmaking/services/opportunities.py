@@ -5,14 +5,18 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from matchmaking.choices import OpportunityStatus
+from matchmaking.choices import Moderation, OpportunityStatus
 from matchmaking.models import Match, Opportunity, OpportunityEmbedding
 from matchmaking.models.opportunities import LIST_FIELDS
 from matchmaking.recommendations.index import terms_for
 
 from . import audit
 from .embeddings import reset_embedding, schedule_embedding
-from .errors import Conflict
+from .errors import Conflict, ServiceError
+
+# What a moderator read before approving: changed by an organization that is not verified, the
+# opportunity waits for approval again.
+REVIEWED_FIELDS = ("title", "description", "contact_name", "contact_email")
 
 
 def _split_lists(data):
@@ -49,14 +53,24 @@ def create_opportunity(*, user, data, embed=True):
 
 
 def update_opportunity(opportunity, *, user, data):
-    """Changes an opportunity; embeds it again if its text changed."""
+    """Changes an opportunity; embeds it again if its text changed. An approved opportunity of an
+    organization that is not verified waits for approval again when its text or contact changes
+    (unless staff change it)."""
     data, lists = _split_lists(data)
     with transaction.atomic():
         opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
         before = audit.snapshot(opportunity, m2m=list(lists))
         old_text = (opportunity.title, opportunity.description)
+        reviewed = [getattr(opportunity, name) for name in REVIEWED_FIELDS]
+        _check_status_change(opportunity.status, data.get("status", opportunity.status))
         for name, value in data.items():
             setattr(opportunity, name, value)
+        if (
+            opportunity.moderation == Moderation.APPROVED
+            and reviewed != [getattr(opportunity, name) for name in REVIEWED_FIELDS]
+            and Opportunity.moderation_for(user, opportunity.organization) == Moderation.PENDING
+        ):
+            opportunity.moderation = Moderation.PENDING
         if opportunity.status == OpportunityStatus.OPEN and opportunity.published_at is None:
             opportunity.published_at = timezone.now()
         text_changed = (opportunity.title, opportunity.description) != old_text
@@ -76,6 +90,36 @@ def update_opportunity(opportunity, *, user, data):
         if text_changed:
             reset_embedding(opportunity.pk)
             schedule_embedding(opportunity.pk)
+    return opportunity
+
+
+def _check_status_change(current, new):
+    """An edit may publish a draft; a published opportunity never returns to draft (its partners would
+    lose it), and a closed one opens again only through `reopen_opportunity`."""
+    if new == current:
+        return
+    if new == OpportunityStatus.DRAFT:
+        raise ServiceError("A published posting cannot return to draft; close it instead.", field="status")
+    if current == OpportunityStatus.CLOSED:
+        raise ServiceError("Use the reopen action to open a closed posting again.", field="status")
+
+
+def reopen_opportunity(opportunity, *, user, today=None):
+    """Opens a closed opportunity again, unless it has ended or its application deadline has passed
+    (change those dates first)."""
+    with transaction.atomic():
+        opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+        if opportunity.status != OpportunityStatus.CLOSED:
+            raise Conflict("Only a closed posting can be reopened.")
+        if opportunity.is_expired(today):
+            raise ServiceError(
+                "This posting has ended or its application deadline has passed: change its dates first.",
+                field="ends_on",
+            )
+        before = audit.snapshot(opportunity)
+        opportunity.status = OpportunityStatus.OPEN
+        opportunity.save(update_fields=["status", "updated_at"])
+        audit.record(opportunity, user=user, operation="reopen_opportunity", before=before)
     return opportunity
 
 

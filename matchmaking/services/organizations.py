@@ -34,9 +34,15 @@ def create_organization(*, user, data):
     return organization
 
 
+# What staff checked when they verified an organization: changed by its editors, it is no longer verified
+# (its new postings wait for approval) until staff verify it again.
+IDENTITY_FIELDS = ("name", "kind", "country_id")
+
+
 def update_organization(organization, *, user, data):
     """Changes an organization (its editors, or staff); a change of `verified` goes through
-    moderation, so that verifying approves the opportunities that waited for it."""
+    moderation, so that verifying approves the opportunities that waited for it. Editors who change
+    the name, kind or country of a verified organization take its verification away."""
     data = dict(data)
     verified = data.pop("verified", None)
     with transaction.atomic():
@@ -45,8 +51,16 @@ def update_organization(organization, *, user, data):
             raise NotAllowed("Only the organization's editors and staff may change this.")
         _check_verified_by_staff(user, verified, organization.verified)
         before = audit.snapshot(organization)
+        identity = [getattr(organization, name) for name in IDENTITY_FIELDS]
         for name, value in data.items():
             setattr(organization, name, value)
+        if (
+            organization.verified
+            and not user.is_staff
+            and identity != [getattr(organization, name) for name in IDENTITY_FIELDS]
+        ):
+            organization.verified = False
+            verified = None  # the flag an editor sends back unchanged does not keep it
         organization.save()
         audit.record(organization, user=user, operation="update_organization", before=before)
         if verified is not None and verified != organization.verified:

@@ -23,7 +23,12 @@ from matchmaking.services import matches
 from matchmaking.services.contacts import can_see_contact
 from matchmaking.services.embeddings import ensure_embedded
 from matchmaking.services.errors import ServiceError
-from matchmaking.services.opportunities import close_opportunity, create_opportunity, update_opportunity
+from matchmaking.services.opportunities import (
+    close_opportunity,
+    create_opportunity,
+    reopen_opportunity,
+    update_opportunity,
+)
 
 PAGE_SIZE = 20
 LIST_RELATED = ("organization__country", "cooperation_type")
@@ -200,6 +205,19 @@ def opportunity_close(request, pk):
         messages.error(request, error.message)
     else:
         messages.success(request, _("Closed: it stays visible but is no longer recommended."))
+    return redirect("web:opportunity", pk=opportunity.pk)
+
+
+@require_POST
+@login_required
+def opportunity_reopen(request, pk):
+    opportunity = get_object_or_404(Opportunity.objects.editable_by(request.user), pk=pk)
+    try:
+        reopen_opportunity(opportunity, user=request.user)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Open again: it is recommended again."))
     return redirect("web:opportunity", pk=opportunity.pk)
 
 
