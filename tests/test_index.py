@@ -115,6 +115,16 @@ def test_a_rolled_back_write_leaves_nothing_behind(need, institute, built):
     assert same_index(built)
 
 
+def test_an_index_built_inside_a_rolled_back_transaction_forgets_its_writes(need, institute):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        offer = hosting_offer(institute)
+        forget()  # built anew, here, from this transaction's own writes
+        assert recommended(need) == [offer.pk]
+        raise RuntimeError("rolled back")
+    with reading() as index:
+        assert index.locate(offer.pk) == (None, None)
+
+
 def test_a_vocabulary_change_builds_the_index_anew(need, built):
     from matchmaking.models import Theme
 

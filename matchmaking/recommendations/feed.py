@@ -18,7 +18,9 @@ last id read.
 
 Its own uncommitted writes are visible to a process's connection: they are applied at once (a
 request sees what it just wrote), and their keys are read again at every call until the
-transaction has ended, so that a rollback is undone in the index as well.
+transaction has ended, so that a rollback is undone in the index as well. An index built inside such
+a transaction takes its rows as its own from the start (on SQLite, where they cannot be told apart,
+it is built anew once the transaction has ended).
 
 Rows older than RETENTION are deleted by the readers (at most once an hour per process); a process
 that has not read for half of RETENTION builds its index again instead of reading.
@@ -76,6 +78,7 @@ class Feed:
         self.seen = {}  # PostgreSQL: id -> transaction of rows read at or above the horizon
         self.last_id = 0  # SQLite: the last row read outside a transaction
         self.own = {}  # transaction (None on SQLite) -> (kind, key) written by this process, not yet ended
+        self.started_in_transaction = False  # SQLite: built from a transaction's uncommitted writes
         self.read_at = time.monotonic()
         self.pruned_at = time.monotonic()
 
@@ -86,9 +89,17 @@ class Feed:
         feed = cls()
         with connection.cursor() as cursor:
             if feed.postgresql:
-                cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-                feed.horizon = cursor.fetchone()[0]
+                cursor.execute(
+                    "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint,"
+                    " pg_current_xact_id_if_assigned()::text::bigint"
+                )
+                feed.horizon, own = cursor.fetchone()
+                if own is not None:  # what is read next includes this transaction's writes: own them
+                    cursor.execute(f"SELECT kind, key FROM {_TABLE} WHERE txid = %s", [own])
+                    feed.own[own] = set(cursor.fetchall())
             else:
+                # which rows are this transaction's is not known: built anew once it has ended
+                feed.started_in_transaction = connection.in_atomic_block
                 cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {_TABLE}")
                 feed.last_id = cursor.fetchone()[0]
         return feed
@@ -141,6 +152,8 @@ class Feed:
             cursor.execute(f"SELECT id, kind, key FROM {_TABLE} WHERE id > %s ORDER BY id", [self.last_id])
             rows = cursor.fetchall()
         in_transaction = connection.in_atomic_block
+        if self.started_in_transaction and not in_transaction:
+            changes.everything = True
         for _, kind, key in rows:
             changes.add(kind, key)
             if in_transaction:  # maybe this transaction's own rows: read again until it ended
