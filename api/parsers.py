@@ -16,9 +16,7 @@ class JSONParser(parsers.JSONParser):
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise ParseError(
-                _("JSON parse error: nested more than %(depth)d levels deep.") % {"depth": MAX_DEPTH}
-            ) from None
+            raise _too_deep() from None
         check(data)
         return data
 
@@ -32,15 +30,17 @@ def check(data):
             _check_text(value)
         elif isinstance(value, dict | list):
             if depth > MAX_DEPTH:
-                raise ParseError(
-                    _("JSON parse error: nested more than %(depth)d levels deep.") % {"depth": MAX_DEPTH}
-                )
+                raise _too_deep()
             if isinstance(value, dict):
                 for key, item in value.items():
                     _check_text(key)
                     pending.append((item, depth + 1))
             else:
                 pending.extend((item, depth + 1) for item in value)
+
+
+def _too_deep():
+    return ParseError(_("JSON parse error: nested more than %(depth)d levels deep.") % {"depth": MAX_DEPTH})
 
 
 def _check_text(text):

@@ -13,7 +13,7 @@ from matchmaking.choices import MatchStatus
 from matchmaking.models import Match, RankerWeights
 from matchmaking.recommendations.recommend import recommend
 from matchmaking.recommendations.training import labelled_examples
-from matchmaking.recommendations.weights import current_weights, weights_in_use
+from matchmaking.recommendations.weights import weights_in_use
 from matchmaking.services.ranking import train_ranker
 from ml.features import FEATURES
 from ml.learning import compare
@@ -91,7 +91,7 @@ def test_with_too_few_labels_the_hand_set_weights_stay(party, institute):
     assert report.stored is None
     assert "fewer than 20" in report.message
     assert not RankerWeights.objects.exists()
-    assert current_weights() == Weights()
+    assert weights_in_use()[0] == Weights()
 
 
 def test_better_weights_are_stored_and_used(party, institute, fake_embedder, no_semantic_floor):
@@ -102,7 +102,7 @@ def test_better_weights_are_stored_and_used(party, institute, fake_embedder, no_
     stored = RankerWeights.objects.get()
     assert stored.is_active and stored.labels == 24 and stored.positives == 12
     assert stored.baseline == Weights().to_dict()
-    learned = current_weights()
+    learned = weights_in_use()[0]
     assert learned == Weights.from_dict(stored.weights)
     assert learned.type > learned.semantic  # the kind of cooperation decided, not the texts
 
@@ -132,7 +132,7 @@ def test_a_worse_model_is_never_stored(party, institute, monkeypatch):
     assert report.stored is None
     assert "do not rank better by 0.02" in report.message
     assert not RankerWeights.objects.exists()
-    assert current_weights() == Weights()
+    assert weights_in_use()[0] == Weights()
 
 
 def test_weights_that_rank_no_better_than_those_in_use_are_not_stored(party, institute):
@@ -163,7 +163,7 @@ def test_inverted_labels_change_nothing(party, institute):
     assert report.stored is None
     assert "the weights in use stay" in report.message
     assert not RankerWeights.objects.exists()
-    assert current_weights() == Weights()
+    assert weights_in_use()[0] == Weights()
 
 
 def test_weights_that_ignore_the_texts_are_refused(party, institute):
@@ -174,7 +174,7 @@ def test_weights_that_ignore_the_texts_are_refused(party, institute):
     report = train_ranker()
     assert report.stored is None
     assert "under the floor of 0.2" in report.message
-    assert current_weights() == Weights()
+    assert weights_in_use()[0] == Weights()
 
 
 def test_a_gain_below_the_margin_is_not_enough(party, institute, settings, no_semantic_floor):
@@ -192,7 +192,7 @@ def test_revert_goes_back_to_the_weights_used_before(party, institute, no_semant
     out = StringIO()
     call_command("train_ranker", "--revert", stdout=out)
     assert f"Weights #{stored.pk} are no longer used; ranking uses the hand-set weights." in out.getvalue()
-    assert current_weights() == Weights()
+    assert weights_in_use()[0] == Weights()
     stored.refresh_from_db()
     assert not stored.is_active  # kept, for the history
     with pytest.raises(CommandError, match="already uses the hand-set weights"):

@@ -54,12 +54,12 @@ def recommend(query, limit=10, today=None):
         lexical = index.lexical
     prefetch_related_objects(list(found.values()), *PROFILE_FIELDS)
     profiles = profiles_of(found.values())
+    pool = side.pool
     out = []
     for result in results:
         opportunity = found.get(result.id)
         if opportunity is None:  # deleted since the index was read
             continue
-        pool = side.pool
         reasons = explain(
             profile, profiles[result.id], result.features, pool.vocabulary, lexical, pool.config
         )

@@ -19,7 +19,3 @@ def weights_in_use():
     if stored is None:
         return Weights(), {**HAND_SET, "weights": Weights().to_dict()}
     return Weights.from_dict(stored.weights), stored.provenance()
-
-
-def current_weights():
-    return weights_in_use()[0]

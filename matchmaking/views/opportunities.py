@@ -195,30 +195,30 @@ def opportunity_publish(request, pk):
     return redirect("web:opportunity", pk=opportunity.pk)
 
 
-@require_POST
-@login_required
-def opportunity_close(request, pk):
+def _change_status(request, pk, service, done):
+    """An editor's close or reopen: the service's refusal, or `done`, as a message on the posting's page."""
     opportunity = get_object_or_404(Opportunity.objects.editable_by(request.user), pk=pk)
     try:
-        close_opportunity(opportunity, user=request.user)
+        service(opportunity, user=request.user)
     except ServiceError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Closed: it stays visible but is no longer recommended."))
+        messages.success(request, done)
     return redirect("web:opportunity", pk=opportunity.pk)
+
+
+@require_POST
+@login_required
+def opportunity_close(request, pk):
+    return _change_status(
+        request, pk, close_opportunity, _("Closed: it stays visible but is no longer recommended.")
+    )
 
 
 @require_POST
 @login_required
 def opportunity_reopen(request, pk):
-    opportunity = get_object_or_404(Opportunity.objects.editable_by(request.user), pk=pk)
-    try:
-        reopen_opportunity(opportunity, user=request.user)
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Open again: it is recommended again."))
-    return redirect("web:opportunity", pk=opportunity.pk)
+    return _change_status(request, pk, reopen_opportunity, _("Open again: it is recommended again."))
 
 
 @require_POST
