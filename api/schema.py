@@ -2,10 +2,11 @@
 
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticatedOrReadOnly
 
+from api.middleware import IdempotencyMiddleware
 from api.permissions import IsEditorOrReadOnly
 
 # Permissions that let anonymous clients read: their GETs need no credentials.
@@ -64,6 +65,21 @@ class EmailFieldExtension(OpenApiSerializerFieldExtension):
         return {"type": "string", "format": "email"}
 
 
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description=(
+        "Optional, 1 to 255 printable ASCII characters chosen by the client (a UUID is a good choice). A "
+        "request sent again with the same key and the same body within 24 hours is not carried out again: "
+        "it gets the first answer back, with the header `Idempotent-Replayed: true`. Send it on every "
+        "create, so that a retry after a timeout or a 503 never makes a second object. Keys are per client "
+        "(per token or session); only successful answers are kept, so a refused request may be corrected "
+        "and sent again with its key."
+    ),
+)
+
+
 def error(description):
     return OpenApiResponse(ErrorSerializer, description)
 
@@ -81,6 +97,12 @@ class AutoSchema(openapi.AutoSchema):
         ):
             auths.append({})
         return auths
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if self.method == "POST" and IdempotencyMiddleware.applies_to(self.path):
+            parameters = [*parameters, IDEMPOTENCY_KEY]
+        return parameters
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -112,10 +134,20 @@ class AutoSchema(openapi.AutoSchema):
         if writes and self.get_request_serializer() is not None:
             errors["413"] = error("The request body is too large.")
             errors["415"] = error("The body is not JSON (nor form data).")
+        if self.method == "POST" and IdempotencyMiddleware.applies_to(self.path):
+            errors.setdefault(
+                "400", error("The Idempotency-Key header is not 1 to 255 printable ASCII characters.")
+            )
+            errors["422"] = error(
+                "This Idempotency-Key was used for another request (another body or path) in the last 24 hours."
+            )
         if self.view.get_throttles():
             errors["429"] = error("Too many requests: wait the seconds the Retry-After header says.")
         errors["503"] = error(
-            "The database is unavailable for a moment; nothing was changed. Retry after the seconds the "
-            "Retry-After header says."
+            "The database is unavailable for a moment. Retry after the seconds the Retry-After header says. "
+            "For a write, `detail` says whether nothing was changed; when it cannot know, retry with the "
+            "same Idempotency-Key."
+            if writes or self.method == "DELETE"
+            else "The database is unavailable for a moment. Retry after the seconds the Retry-After header says."
         )
         return errors

@@ -3,13 +3,15 @@ memory of a web process once the model is loaded.
 
     .venv/bin/python bench/bench_import.py [--copies 10] [--words 150]
 
-Writes the evaluation data set's offers and requests `--copies` times (titles numbered, so no
-text repeats) to a JSON-lines file, each description made `--words` long from the set's own
-descriptions (0: as they are), imports it into a fresh SQLite database under /tmp with the real
-model (EMBEDDING_BACKEND), and prints the command's report: its import and embedding rates, and the
-raw `encode` rate of the same model on the same texts. Then a new process, as a web process would,
-answers a matches request and a text search through the WSGI application (loading the model, the
-vocabulary's vectors and the index) and prints its peak resident memory (VmHWM).
+Writes the evaluation data set's offers and requests `--copies` times (titles and keys numbered,
+so that no text repeats and no copy updates another) to a JSON-lines file, each description made
+`--words` long from the set's own descriptions (0: as they are), imports it into a fresh SQLite
+database under /tmp with the real model (EMBEDDING_BACKEND), and prints the command's report: its
+import and embedding rates, and the raw `encode` rate of the same model on the same texts. Staff
+then verify the set's organizations, which approves their imported postings. Then a new process,
+as a web process would, answers a matches request and a text search through the WSGI application
+(loading the model, the vocabulary's vectors and the index) and prints its peak resident memory
+(VmHWM).
 """
 
 import argparse
@@ -35,6 +37,18 @@ assert client.get(f"/api/v1/opportunities/{first.pk}/matches/").status_code == 2
 assert client.get("/api/v1/opportunities/", {"q": "hosting of national websites"}).status_code == 200
 status = dict(line.split(":", 1) for line in open("/proc/self/status").read().splitlines())
 print(json.dumps({key: status[key].strip() for key in ("VmHWM", "VmRSS")}))
+"""
+
+# Imported postings of organizations that are not verified wait for approval, as any others do.
+VERIFY = """
+import django
+django.setup()
+from django.contrib.auth import get_user_model
+from matchmaking.models import Organization
+from matchmaking.services.moderation import verify_organization
+staff = get_user_model().objects.create_user("bench-moderator", is_staff=True)
+for organization in Organization.objects.all():
+    verify_organization(organization, user=staff)
 """
 
 
@@ -71,7 +85,14 @@ def main():
         for copy in range(args.copies):
             for row, description in zip(rows, descriptions, strict=True):
                 f.write(
-                    json.dumps({**row, "title": f"{row['title']} ({copy + 1})", "description": description})
+                    json.dumps(
+                        {
+                            **row,
+                            "key": f"{row['key']}-{copy + 1}",
+                            "title": f"{row['title']} ({copy + 1})",
+                            "description": description,
+                        }
+                    )
                     + "\n"
                 )
     env = {
@@ -93,6 +114,7 @@ def main():
         env=env,
         check=True,
     )  # fmt: skip
+    subprocess.run([sys.executable, "-c", VERIFY], env=env, cwd=ROOT, check=True)
     web = subprocess.run(
         [sys.executable, "-c", WEB_PROCESS], env=env, cwd=ROOT, check=True, capture_output=True, text=True
     )

@@ -94,6 +94,12 @@ class OpportunityFilterSet(filters.FilterSet):
     language = filters.ModelChoiceFilter(
         field_name="languages", queryset=Language.objects.all(), help_text="A working language (ISO 639-1)."
     )
+    on_behalf_of_party = filters.BooleanFilter(
+        field_name="organization__focal_point_of",
+        lookup_expr="isnull",
+        exclude=True,
+        help_text="true: only postings made by a Party's official national focal point, on its behalf.",
+    )
     open_on = filters.DateFilter(
         method="filter_open_on",
         help_text="Postings running on this date: started (or no start) and not ended.",
@@ -123,6 +129,7 @@ class OpportunityFilterSet(filters.FilterSet):
             "un_group",
             "eligible_for",
             "language",
+            "on_behalf_of_party",
             "open_on",
             "created_after",
             "created_before",
@@ -165,10 +172,16 @@ class OrganizationFilterSet(filters.FilterSet):
         field_name="country__un_group", queryset=CountryGroup.objects.filter(kind=GroupKind.UN_REGION)
     )
     q = filters.CharFilter(field_name="name", lookup_expr="icontains", help_text="Part of the name.")
+    focal_point = filters.BooleanFilter(
+        field_name="focal_point_of",
+        lookup_expr="isnull",
+        exclude=True,
+        help_text="true: only official national focal points of Parties.",
+    )
 
     class Meta:
         model = Organization
-        fields = ["kind", "country", "un_group", "verified", "q"]
+        fields = ["kind", "country", "un_group", "verified", "focal_point", "q"]
 
 
 class CountryFilterSet(filters.FilterSet):

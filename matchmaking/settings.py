@@ -6,6 +6,7 @@ or on/off; an integer that is not one) stops start-up with a message naming the 
 """
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -85,6 +86,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "matchmaking",
     "api",
 ]
@@ -101,6 +103,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "api.middleware.IdempotencyMiddleware",
+    # Last: it turns a sign-in refused for a locked-out account or address into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "matchmaking.urls"
@@ -147,6 +152,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Failed sign-ins (web pages, admin, API token) are counted by django-axes in the database, so every
+# process and host shares them: after AXES_FAILURE_LIMIT failures for one username, or from one
+# address, signing in is refused (429) for AXES_COOLOFF_TIME, even with the right password. Staff
+# lift a lockout early with `manage.py axes_reset_username NAME` / `axes_reset_ip ADDRESS`, or by
+# deleting the access attempt in the admin.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # failures only: successful sign-ins are not recorded
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "matchmaking.throttles.client_address"
+AXES_VERBOSE = False
 
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:my_organization"
@@ -217,6 +240,7 @@ REST_FRAMEWORK = {
         "writes": env_str("DJANGO_THROTTLE_WRITES", "300/min"),
         "token": env_str("DJANGO_THROTTLE_TOKEN", "30/min"),
         "login": env_str("DJANGO_THROTTLE_LOGIN", "10/min"),
+        "signup": env_str("DJANGO_THROTTLE_SIGNUP", "5/hour"),
     },
     # Behind this many reverse proxies, the client is the address they add to X-Forwarded-For.
     "NUM_PROXIES": env_int("DJANGO_NUM_PROXIES", 0),
@@ -300,6 +324,10 @@ CACHES = {
         "LOCATION": env_str("DJANGO_CACHE_LOCATION", "matchmaking"),
     }
 }
+
+# A POST of the API sent with an Idempotency-Key header is answered once; its answer is replayed for a
+# retry with the same key for this many hours.
+IDEMPOTENCY_KEY_HOURS = env_int("DJANGO_IDEMPOTENCY_KEY_HOURS", 24)
 
 # While the database is unreachable, requests get 503 with this Retry-After (seconds).
 DATABASE_RETRY_AFTER = env_int("DATABASE_RETRY_AFTER", 5)

@@ -3,7 +3,13 @@ address (behind a proxy, set DJANGO_NUM_PROXIES), signed-in ones by user; staff,
 run the scripts of the secretariat, are not throttled, except when asking for a token or signing in."""
 
 from rest_framework.permissions import SAFE_METHODS
-from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle, UserRateThrottle
+
+
+def client_address(request):
+    """The client's address as the throttles count it (behind DJANGO_NUM_PROXIES proxies, the one
+    they add to X-Forwarded-For); django-axes counts failed sign-ins by it too."""
+    return BaseThrottle().get_ident(request)
 
 
 class StaffExemptUserRateThrottle(UserRateThrottle):
@@ -47,3 +53,9 @@ class LoginRateThrottle(AddressRateThrottle):
     """Signing in, or asking for a password reset, on the web pages: the "login" rate."""
 
     scope = "login"
+
+
+class SignUpRateThrottle(AddressRateThrottle):
+    """Opening accounts on the web pages: the "signup" rate, against mass registration."""
+
+    scope = "signup"

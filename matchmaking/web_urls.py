@@ -36,7 +36,10 @@ auth = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
-    path("accounts/signup/", organizations.signup, name="signup"),
+    path("accounts/signup/", accounts.signup, name="signup"),
+    path("accounts/signup/done/", accounts.signup_done, name="signup_done"),
+    path("accounts/confirm/", accounts.confirm_again, name="confirm_again"),
+    path("accounts/confirm/<uidb64>/<token>/", accounts.confirm_email, name="confirm_email"),
     path("i18n/setlang/", set_language, name="set_language"),
 ]
 
@@ -74,5 +77,11 @@ urlpatterns = [
     path("moderation/postings/<int:pk>/approve/", moderation.approve, name="moderation_approve"),
     path("moderation/postings/<int:pk>/hide/", moderation.hide, name="moderation_hide"),
     path("moderation/organizations/<int:pk>/verify/", moderation.verify, name="moderation_verify"),
+    path("moderation/focal-points/", moderation.designate_focal_point, name="moderation_focal_point"),
+    path(
+        "moderation/focal-points/<int:pk>/withdraw/",
+        moderation.withdraw_focal_point,
+        name="moderation_focal_point_withdraw",
+    ),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
 ]

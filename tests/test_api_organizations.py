@@ -222,7 +222,8 @@ def test_members_of_a_missing_organization_are_a_404(client_for, staff):
 )
 def test_who_may_add_a_member(client_for, party, party_editor, party_viewer, who, status):
     make_user("newcomer")
-    response = client_for(who).post(members(party), {"username": "newcomer", "role": "viewer"}, format="json")
+    data = {"username": "newcomer", "email": "newcomer@example.org", "role": "viewer"}
+    response = client_for(who).post(members(party), data, format="json")
     assert response.status_code == status
     assert party.memberships.filter(user__username="newcomer").exists() is (status == 201)
 
@@ -230,15 +231,32 @@ def test_who_may_add_a_member(client_for, party, party_editor, party_viewer, who
 @pytest.mark.parametrize(
     "data, field",
     [
-        ({"username": "nobody", "role": "viewer"}, "username"),
-        ({"username": "party_viewer", "role": "viewer"}, "username"),
-        ({"username": "outsider", "role": "owner"}, "role"),
+        ({"username": "nobody", "email": "nobody@example.org", "role": "viewer"}, "username"),
+        ({"username": "party_viewer", "email": "party_viewer@example.org", "role": "viewer"}, "username"),
+        ({"username": "outsider", "email": "outsider@example.org", "role": "owner"}, "role"),
+        ({"username": "outsider", "role": "viewer"}, "email"),
     ],
 )
 def test_bad_members_are_refused(client_for, party, party_editor, party_viewer, outsider, data, field):
     response = client_for("party_editor").post(members(party), data, format="json")
     assert response.status_code == 400
     assert set(response.json()) == {field}
+
+
+def test_adding_a_member_tells_nobody_who_is_registered(client_for, party, party_editor, outsider):
+    """An unknown username and a known one with the wrong e-mail get the same answer."""
+    client = client_for("party_editor")
+    answers = [
+        client.post(members(party), {"username": name, "email": email, "role": "viewer"}, format="json")
+        for name, email in [("nobody", "nobody@example.org"), ("outsider", "someone-else@example.org")]
+    ]
+    assert [a.status_code for a in answers] == [400, 400]
+    assert (
+        answers[0].json()
+        == answers[1].json()
+        == {"username": ["No account has this username with this e-mail."]}
+    )
+    assert not party.memberships.filter(user=outsider).exists()
 
 
 @pytest.mark.parametrize("who, status", [("party_editor", 200), ("staff", 200), ("party_viewer", 403)])
@@ -291,7 +309,11 @@ def test_staff_verifying_through_the_api_approve_the_waiting_opportunities(clien
 
 def test_membership_changes_are_audited(client_for, party, party_editor, outsider):
     client = client_for("party_editor")
-    client.post(members(party), {"username": "outsider", "role": "viewer"}, format="json")
+    client.post(
+        members(party),
+        {"username": "outsider", "email": "outsider@example.org", "role": "viewer"},
+        format="json",
+    )
     client.patch(members(party, "outsider"), {"role": "editor"}, format="json")
     client.delete(members(party, "outsider"))
     operations = list(
@@ -304,3 +326,41 @@ def test_membership_changes_are_audited(client_for, party, party_editor, outside
         ("change_role", party_editor.pk),
         ("remove_member", party_editor.pk),
     ]
+
+
+def test_staff_designate_a_focal_point_through_the_api(client_for, party, party_editor, party_request):
+    response = client_for("staff").post(f"{detail(party)}focal-point/", {"country": "CD"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["focal_point_of"] == "CD" and response.json()["verified"] is True
+    posting = client_for("anonymous").get(f"/api/v1/opportunities/{party_request.pk}/").json()
+    assert posting["on_behalf_of_party"] == "CD"
+    found = client_for("anonymous").get("/api/v1/opportunities/", {"on_behalf_of_party": "true"}).json()
+    assert [row["id"] for row in found["results"]] == [party_request.pk]
+    assert client_for("anonymous").get(URL, {"focal_point": "true"}).json()["count"] == 1
+    assert client_for("staff").delete(f"{detail(party)}focal-point/").json()["focal_point_of"] is None
+    assert (
+        client_for("anonymous").get(f"/api/v1/opportunities/{party_request.pk}/").json()["on_behalf_of_party"]
+        is None
+    )
+
+
+@pytest.mark.parametrize("who", ["party_editor", "outsider", "anonymous"])
+def test_only_staff_designate_focal_points_through_the_api(client_for, party, party_editor, outsider, who):
+    response = client_for(who).post(f"{detail(party)}focal-point/", {"country": "CD"}, format="json")
+    assert response.status_code in (401, 403)
+    party.refresh_from_db()
+    assert party.focal_point_of is None
+
+
+def test_a_focal_point_designation_is_checked(client_for, party):
+    response = client_for("staff").post(
+        f"{detail(party)}focal-point/", {"country": "XX", "since": "2999-01-01"}, format="json"
+    )
+    assert response.status_code == 400 and set(response.json()) == {"country", "since"}
+
+
+def test_an_editor_cannot_make_their_organization_a_focal_point(client_for, party, party_editor):
+    response = client_for("party_editor").patch(detail(party), {"focal_point_of": "CD"}, format="json")
+    assert response.status_code == 200
+    party.refresh_from_db()
+    assert party.focal_point_of is None

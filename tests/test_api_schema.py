@@ -12,6 +12,7 @@ from openapi_spec_validator import validate
 ENDPOINTS = {
     "/api/v1/auth/token/": {"post"},
     "/api/v1/organizations/": {"get", "post"},
+    "/api/v1/organizations/{id}/focal-point/": {"post", "delete"},
     "/api/v1/organizations/{id}/": {"get", "put", "patch"},
     "/api/v1/organizations/{organization_pk}/members/": {"get", "post"},
     "/api/v1/organizations/{organization_pk}/members/{username}/": {"get", "put", "patch", "delete"},

@@ -1,6 +1,7 @@
 """Schema fuzzing: schemathesis generates requests for every operation of the service's own OpenAPI
-schema, valid and invalid, and sends them in-process to the WSGI application, as a staff member (who
-may take every step), on a small seeded history. No input may cause a 5xx, and every response must
+schema, valid and invalid (and, for a third of the JSON bodies each, lone surrogates in every text value
+or a value nested deeper than the API accepts), and sends them in-process to the WSGI application, as a
+staff member (who may take every step), on a small seeded history. No input may cause a 5xx, and every response must
 conform to the schema: its status code, content type, headers and body.
 
 Bounded to finish in a few minutes on 2 cores: at most MAX_EXAMPLES generated cases per operation
@@ -16,6 +17,7 @@ Two of schemathesis's default checks are left out, on purpose:
   (django-filter), and form-encoded bodies carry every value as a string.
 """
 
+import json
 import os
 
 import pytest
@@ -55,6 +57,42 @@ def flatmap_path_parameters(context, path_parameters):
         if path.startswith(prefix) and name in path_parameters
     }
     return st.sampled_from([path_parameters, {**path_parameters, **real}])
+
+
+LONE_SURROGATE = "\ud800"  # JSON may carry it; no text column (nor UTF-8) can
+
+
+def with_surrogates(body):
+    """Every text value of the body replaced by a lone surrogate, as the security audit sent them."""
+    if isinstance(body, dict):
+        return {key: with_surrogates(value) for key, value in body.items()}
+    if isinstance(body, list):
+        return [with_surrogates(value) for value in body]
+    return LONE_SURROGATE if isinstance(body, str) else body
+
+
+def nested(body, depth=100):
+    """The body with one value buried under `depth` lists, deeper than the API accepts."""
+    buried = "x"
+    for _ in range(depth):
+        buried = [buried]
+    return {**body, next(iter(body), "value"): buried}
+
+
+@schema.hook
+def flatmap_case(context, case):
+    """A third of the JSON bodies carry lone surrogates, a third nest too deep: both must be a 400
+    (form-encoded bodies cannot carry a lone surrogate at all)."""
+    if case.media_type != "application/json" or not isinstance(case.body, dict):
+        return st.just(case)
+    body = case.body
+
+    def variant(make):
+        if make is not None:
+            case.body = json.dumps(make(body)).encode()  # as bytes: sent as they are, "\ud800" escaped
+        return case
+
+    return st.sampled_from([None, with_surrogates, nested]).map(variant)
 
 
 @pytest.fixture

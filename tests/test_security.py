@@ -9,8 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 from rest_framework.throttling import SimpleRateThrottle
@@ -234,12 +236,103 @@ def test_sign_in_is_throttled_per_address(client, outsider, rates):
     assert "_auth_user_id" not in client.session
 
 
+@pytest.fixture
+def failure_limit(settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    return 3
+
+
+def sign_in_everywhere(client, api, username, password, address="198.51.100.1"):
+    """The status of a sign-in on the web page, the admin and the token endpoint."""
+    data = {"username": username, "password": password}
+    return [
+        client.post(reverse("web:login"), data, REMOTE_ADDR=address).status_code,
+        client.post(reverse("admin:login"), data, REMOTE_ADDR=address).status_code,
+        api.post("/api/v1/auth/token/", data, format="json", REMOTE_ADDR=address).status_code,
+    ]
+
+
+def test_the_admin_sign_in_locks_an_account_out_after_failures(client, superuser, failure_limit):
+    url = reverse("admin:login")
+    statuses = [
+        client.post(url, {"username": "admin", "password": "wrong"}, REMOTE_ADDR=f"192.0.2.{n}").status_code
+        for n in range(failure_limit)
+    ]
+    assert statuses == [200] * (failure_limit - 1) + [429]
+    response = client.post(url, {"username": "admin", "password": PASSWORD}, REMOTE_ADDR="192.0.2.99")
+    assert response.status_code == 429
+    assert "Signing in is locked for now" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_failures_on_any_sign_in_lock_the_account_on_all_of_them(client, api, outsider, failure_limit):
+    """Failures are counted per account on the web page, the admin and the token endpoint together:
+    the third, wherever it happens, locks all three."""
+    assert sign_in_everywhere(client, api, "outsider", "wrong", address="192.0.2.1") == [200, 200, 429]
+    assert sign_in_everywhere(client, api, "outsider", PASSWORD, address="192.0.2.2") == [429, 429, 429]
+    response = api.post("/api/v1/auth/token/", {"username": "outsider", "password": PASSWORD}, format="json")
+    assert int(response["Retry-After"]) > 0 and "failed sign-ins" in response.json()["detail"]
+
+
+def test_failures_from_one_address_lock_it_out_for_every_account(client, api, outsider, failure_limit):
+    for number in range(failure_limit):
+        client.post(
+            reverse("web:login"), {"username": f"ghost{number}", "password": "x"}, REMOTE_ADDR="192.0.2.5"
+        )
+    data = {"username": "outsider", "password": PASSWORD}
+    assert client.post(reverse("web:login"), data, REMOTE_ADDR="192.0.2.5").status_code == 429
+    assert api.post("/api/v1/auth/token/", data, format="json", REMOTE_ADDR="192.0.2.5").status_code == 429
+    assert api.post("/api/v1/auth/token/", data, format="json", REMOTE_ADDR="192.0.2.6").status_code == 200
+
+
+def test_a_lockout_is_lifted_by_staff_with_axes_reset(client, api, outsider, failure_limit):
+    sign_in_everywhere(client, api, "outsider", "wrong")
+    assert sign_in_everywhere(client, api, "outsider", PASSWORD)[2] == 429
+    call_command("axes_reset_username", "outsider")
+    call_command("axes_reset_ip", "198.51.100.1")
+    assert sign_in_everywhere(client, api, "outsider", PASSWORD)[2] == 200
+
+
+def test_a_successful_sign_in_resets_the_count(client, api, outsider, failure_limit):
+    url = reverse("web:login")
+    for _ in range(failure_limit - 1):
+        client.post(url, {"username": "outsider", "password": "wrong"})
+    assert client.post(url, {"username": "outsider", "password": PASSWORD}).status_code == 302
+    client.logout()
+    for _ in range(failure_limit - 1):
+        client.post(url, {"username": "outsider", "password": "wrong"})
+    assert client.post(url, {"username": "outsider", "password": PASSWORD}).status_code == 302
+
+
 def test_password_reset_requests_are_throttled(client, outsider, rates, mailoutbox):
     rates("login", "1/min")
     url = reverse("web:password_reset")
     assert client.post(url, {"email": "outsider@example.org"}).status_code == 302
     assert client.post(url, {"email": "outsider@example.org"}).status_code == 429
     assert len(mailoutbox) == 1
+
+
+def test_sign_up_is_throttled_per_address_and_keeps_what_was_typed(client, db, rates, mailoutbox):
+    rates("signup", "2/min")
+    url = reverse("web:signup")
+    for number in range(2):
+        data = {
+            "username": f"newcomer{number}",
+            "email": f"newcomer{number}@example.org",
+            "password1": "coral-reef-herbarium-42",
+            "password2": "coral-reef-herbarium-42",
+            "intent": "create",
+            "org-name": f"Organization {number}",
+            "org-kind": "ngo",
+            "org-country": "KM",
+        }
+        assert client.post(url, data).status_code == 302
+    data.update(username="newcomer2", email="newcomer2@example.org")
+    response = client.post(url, data)
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert 'value="newcomer2@example.org"' in response.content.decode()
+    assert not get_user_model().objects.filter(username="newcomer2").exists()
+    assert client.post(url, data, REMOTE_ADDR="192.0.2.44").status_code == 302
 
 
 def test_throttles_are_described_in_the_schema(client, db):

@@ -6,11 +6,12 @@ from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from matchmaking.choices import Moderation
-from matchmaking.models import Opportunity
+from matchmaking.models import AuditLog, Opportunity, Organization
 from matchmaking.recommendations.filters import candidates_for
 from matchmaking.recommendations.recommend import recommend
-from matchmaking.services.moderation import approve_opportunity
+from matchmaking.services.moderation import approve_opportunity, designate_focal_point
 from matchmaking.services.opportunities import create_opportunity
+from matchmaking.services.organizations import update_organization
 from tests.conftest import make_opportunity
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +171,93 @@ def test_other_edits_and_verified_or_staff_edits_stay_approved(
     for opportunity in (pending_request, institute_offer):
         opportunity.refresh_from_db()
         assert opportunity.moderation == Moderation.APPROVED
+
+
+# --------------------------------------------------------------------------- who applied, focal points
+
+
+def test_staff_see_who_registered_an_organization_and_who_asks_to_join(
+    client_as, staff, party, party_editor, institute
+):
+    from matchmaking.services.memberships import request_to_join
+    from tests.conftest import make_user
+
+    lonely = Organization.objects.create(name="Herbier national du Mali", kind="institute", country_id="ML")
+    applicant = make_user("applicant", first_name="Awa", last_name="Traoré")
+    request_to_join(lonely, user=applicant, message="I run the herbarium's website.")
+    page = client_as(staff).get(reverse("web:moderation")).content.decode()
+    assert "party_editor@example.org" in page  # the unverified Party's registrant
+    assert "Awa Traoré" in page and "applicant@example.org" in page
+    assert "no editor yet" in page and "herbarium&#x27;s website" in page
+
+
+def test_staff_answer_a_join_request_to_an_organization_without_editor(client_as, staff):
+    from matchmaking.services.memberships import request_to_join
+    from tests.conftest import make_user
+
+    lonely = Organization.objects.create(name="Herbier national du Mali", kind="institute", country_id="ML")
+    join = request_to_join(lonely, user=make_user("applicant"))
+    response = client_as(staff).post(
+        reverse("web:join_answer", args=[lonely.pk, join.pk]),
+        {"answer": "accept", "role": "editor", "next": reverse("web:moderation")},
+    )
+    assert response.status_code == 302 and response.url == reverse("web:moderation")
+    assert lonely.memberships.get().role == "editor"
+
+
+def test_staff_designate_a_focal_point_which_is_audited_and_badged(
+    client_as, client, staff, party, party_request
+):
+    response = client_as(staff).post(
+        reverse("web:moderation_focal_point"),
+        {"organization": party.pk, "country": "CD", "since": "2026-01-15"},
+    )
+    assert response.status_code == 302
+    party.refresh_from_db()
+    assert party.focal_point_of_id == "CD" and party.focal_point_granted_by == staff and party.verified
+    assert str(party.focal_point_since) == "2026-01-15"
+    entry = AuditLog.objects.filter(operation="designate_focal_point").get()
+    assert entry.actor == staff and entry.changes["focal_point_of"] == [None, "CD"]
+    client.logout()
+    assert "On behalf of" in client.get(reverse("web:opportunity", args=[party_request.pk])).content.decode()
+    listed = client.get(reverse("web:browse"), {"on_behalf_of_party": "on"}).content.decode()
+    assert party_request.title in listed
+
+    client_as(staff).post(reverse("web:moderation_focal_point_withdraw", args=[party.pk]))
+    party.refresh_from_db()
+    assert party.focal_point_of is None
+    assert AuditLog.objects.filter(operation="withdraw_focal_point").exists()
+    client.logout()
+    assert (
+        party_request.title
+        not in client.get(reverse("web:browse"), {"on_behalf_of_party": "on"}).content.decode()
+    )
+
+
+def test_only_staff_designate_focal_points(client_as, party_editor, party):
+    response = client_as(party_editor).post(
+        reverse("web:moderation_focal_point"), {"organization": party.pk, "country": "CD"}
+    )
+    assert response.status_code == 302 and reverse("web:login") in response.url
+    party.refresh_from_db()
+    assert party.focal_point_of is None
+
+
+def test_a_designation_cannot_start_in_the_future(client_as, staff, party):
+    response = client_as(staff).post(
+        reverse("web:moderation_focal_point"),
+        {"organization": party.pk, "country": "CD", "since": "2999-01-01"},
+        follow=True,
+    )
+    assert "cannot start in the future" in response.content.decode()
+    party.refresh_from_db()
+    assert party.focal_point_of is None
+
+
+def test_renaming_a_focal_point_takes_the_designation_away(client_as, staff, party, party_editor):
+    designate_focal_point(party, user=staff, country=party.country)
+    update_organization(
+        party, user=party_editor, data={"name": "Secretariat of the Convention on Biological Diversity"}
+    )
+    party.refresh_from_db()
+    assert party.focal_point_of is None and not party.verified

@@ -1,5 +1,7 @@
 """My organization, its members and join requests; sign-up, sign-in and password reset."""
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
@@ -92,25 +94,33 @@ def test_the_page_shows_why_an_opportunity_was_hidden(client_as, party_editor, p
 # --------------------------------------------------------------------------- members
 
 
-def test_an_editor_adds_a_member_by_email(client_as, party_editor, party, outsider):
+def test_an_editor_adds_a_member_by_username_and_email(client_as, party_editor, party, outsider):
     client_as(party_editor).post(
-        reverse("web:member_add", args=[party.pk]), {"username": "outsider@example.org", "role": "viewer"}
+        reverse("web:member_add", args=[party.pk]),
+        {"username": "outsider", "email": "OUTSIDER@example.org", "role": "viewer"},
     )
     assert party.memberships.get(user=outsider).role == MemberRole.VIEWER
 
 
-def test_adding_an_unknown_user_says_so(client_as, party_editor, party):
+@pytest.mark.parametrize("username, email", [("nobody", "nobody@example.org"), ("outsider", "x@example.org")])
+def test_adding_an_unknown_user_or_a_wrong_email_gets_one_answer(
+    client_as, party_editor, party, outsider, username, email
+):
     response = client_as(party_editor).post(
-        reverse("web:member_add", args=[party.pk]), {"username": "nobody", "role": "viewer"}, follow=True
+        reverse("web:member_add", args=[party.pk]),
+        {"username": username, "email": email, "role": "viewer"},
+        follow=True,
     )
-    assert "No account has this username or e-mail." in response.text
+    assert "No account has this username with this e-mail." in response.text
+    assert not party.memberships.filter(user=outsider).exists()
 
 
 @pytest.mark.parametrize("who", ["party_viewer", "institute_editor", "outsider"])
 def test_only_editors_manage_members(request, client, party, party_editor, party_viewer, who):
     client.force_login(request.getfixturevalue(who))
     response = client.post(
-        reverse("web:member_add", args=[party.pk]), {"username": "outsider", "role": "editor"}
+        reverse("web:member_add", args=[party.pk]),
+        {"username": "outsider", "email": "outsider@example.org", "role": "editor"},
     )
     assert response.status_code == 403
     response = client.post(reverse("web:member_remove", args=[party.pk, party_editor.pk]))
@@ -192,21 +202,76 @@ def signup_data(**changes):
     return data
 
 
-def test_sign_up_registers_an_organization_with_its_first_editor(client):
+def confirmation_link(message):
+    return re.search(r"http://testserver(/accounts/confirm/\S+/)", message.body).group(1)
+
+
+def test_sign_up_opens_an_account_that_waits_for_its_email_to_be_confirmed(client, mailoutbox):
     response = client.post(reverse("web:signup"), signup_data())
+    assert response.status_code == 302 and response.url == reverse("web:signup_done")
     organization = Organization.objects.get(name="Point focal CHM des Comores")
-    assert response.status_code == 302 and response.url == org_url(organization)
     user = get_user_model().objects.get(username="focal.point")
     assert organization.memberships.get(user=user).role == MemberRole.EDITOR
-    assert not organization.verified
+    assert not organization.verified and not user.is_active
+    assert "_auth_user_id" not in client.session
+    login = {"username": "focal.point", "password": "a-fine-password-2026"}
+    assert "_auth_user_id" not in client.post(reverse("web:login"), login).wsgi_request.session
+    [message] = mailoutbox
+    assert message.to == ["focal.point@example.km"]
+
+    response = client.get(confirmation_link(message))
+    assert response.status_code == 302 and response.url == org_url(organization)
+    user.refresh_from_db()
+    assert user.is_active
     assert client.get(org_url(organization)).status_code == 200  # signed in
 
 
-def test_sign_up_may_ask_to_join_an_organization(client, party):
+def test_a_confirmation_link_works_once(client, mailoutbox):
+    client.post(reverse("web:signup"), signup_data())
+    link = confirmation_link(mailoutbox[0])
+    assert client.get(link).status_code == 302
+    client.post(reverse("web:logout"))
+    response = client.get(link)
+    assert response.status_code == 400 and "does not work" in response.content.decode()
+
+
+def test_a_forged_confirmation_link_opens_nothing(client, mailoutbox):
+    client.post(reverse("web:signup"), signup_data())
+    user = get_user_model().objects.get(username="focal.point")
+    assert client.get(f"/accounts/confirm/{user.pk}/forged-token/").status_code == 400
+    assert client.get("/accounts/confirm/!!!/forged-token/").status_code == 400
+    user.refresh_from_db()
+    assert not user.is_active
+
+
+def test_sign_up_with_an_address_in_use_answers_the_same_and_creates_nothing(client, outsider, mailoutbox):
+    """The page does not tell who is registered: the owner of the address is told by e-mail."""
+    response = client.post(reverse("web:signup"), signup_data(email="OUTSIDER@example.org"))
+    assert response.status_code == 302 and response.url == reverse("web:signup_done")
+    assert not get_user_model().objects.filter(username="focal.point").exists()
+    assert not Organization.objects.filter(name="Point focal CHM des Comores").exists()
+    [message] = mailoutbox
+    assert message.to == ["outsider@example.org"]
+    assert "already have" in message.subject and "outsider" in message.body
+
+
+def test_the_link_is_sent_again_only_to_an_account_waiting_for_it(client, outsider, mailoutbox):
+    client.post(reverse("web:signup"), signup_data())
+    url = reverse("web:confirm_again")
+    for email in ("focal.point@example.km", "outsider@example.org", "nobody@example.org"):
+        response = client.post(url, {"email": email})
+        assert response.status_code == 302 and response.url == reverse("web:signup_done")
+    assert [m.to for m in mailoutbox] == [["focal.point@example.km"], ["focal.point@example.km"]]
+    assert client.get(confirmation_link(mailoutbox[1])).status_code == 302
+
+
+def test_sign_up_may_ask_to_join_an_organization(client, party, mailoutbox):
     client.post(reverse("web:signup"), signup_data(intent="join", organization=party.pk))
     user = get_user_model().objects.get(username="focal.point")
     assert JoinRequest.objects.get().user == user
     assert not Membership.objects.filter(user=user).exists()
+    response = client.get(confirmation_link(mailoutbox[0]))
+    assert response.status_code == 302 and response.url == reverse("web:my_organization")
 
 
 @pytest.mark.parametrize(
@@ -214,7 +279,7 @@ def test_sign_up_may_ask_to_join_an_organization(client, party):
     [
         ({"password2": "another-password-2026"}, "password2"),
         ({"email": ""}, "email"),
-        ({"email": "outsider@example.org"}, "email"),
+        ({"email": "not-an-address"}, "email"),
         ({"intent": "join"}, "organization"),
     ],
 )

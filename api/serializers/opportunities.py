@@ -29,6 +29,13 @@ class OpportunitySerializer(serializers.ModelSerializer):
         Country, hint=COUNTRY_HINT, max_length=LIST_LIMITS["eligible_countries"], required=False
     )
     organization_name = serializers.CharField(source="organization.name", read_only=True)
+    on_behalf_of_party = serializers.CharField(
+        source="organization.focal_point_of_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The Party (ISO 3166-1 alpha-2) on whose behalf this is posted: set only when the "
+        "organization is that Party's official national focal point, as designated by the secretariat.",
+    )
 
     class Meta:
         model = Opportunity
@@ -43,6 +50,7 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "objectives",
             "organization",
             "organization_name",
+            "on_behalf_of_party",
             "languages",
             "eligible_groups",
             "eligible_countries",

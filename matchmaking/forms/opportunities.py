@@ -169,6 +169,11 @@ class BrowseFilterSet(OpportunityFilterSet):
     open_to_me = django_filters.BooleanFilter(
         method="filter_open_to_me", label=_("Open to my country"), widget=forms.CheckboxInput
     )
+    on_behalf_of_party = django_filters.BooleanFilter(
+        method="filter_on_behalf_of_party",
+        label=_("Posted on behalf of a Party (by its official national focal point)"),
+        widget=forms.CheckboxInput,
+    )
 
     # The filters the form shows, in this order; the others still work in URLs.
     shown = [
@@ -181,6 +186,7 @@ class BrowseFilterSet(OpportunityFilterSet):
         "un_group",
         "eligible_for",
         "open_to_me",
+        "on_behalf_of_party",
         "language",
         "status",
         "ordering",
@@ -243,6 +249,9 @@ class BrowseFilterSet(OpportunityFilterSet):
                 countries = set(Organization.objects.of_member(user).values_list("country_id", flat=True))
             self._user_countries = sorted(countries)
         return self._user_countries
+
+    def filter_on_behalf_of_party(self, queryset, name, value):
+        return queryset.filter(organization__focal_point_of__isnull=False) if value else queryset
 
     def filter_open_to_me(self, queryset, name, value):
         countries = self.user_countries() if value else []

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from matchmaking.choices import MemberRole, OrganizationKind
@@ -11,23 +12,32 @@ from matchmaking.models import Country, Organization
 
 
 class MemberForm(forms.Form):
+    """Adds someone who has an account, named by username and e-mail: the same answer for an unknown
+    username and a wrong e-mail, so that the form tells nobody who is registered."""
+
     username = forms.CharField(
-        label=_("Username or e-mail"), max_length=254, help_text=_("Of someone who has an account.")
+        label=_("Username"), max_length=150, help_text=_("Of someone who has an account.")
     )
+    email = forms.EmailField(label=_("E-mail"), help_text=_("The address of their account."))
     role = forms.ChoiceField(
         label=_("Role"),
         choices=MemberRole.choices,
         help_text=_("Editors post and act on matches; viewers only see."),
     )
 
-    def clean_username(self):
-        name = self.cleaned_data["username"].strip()
-        users = get_user_model().objects.filter(is_active=True)
-        user = users.filter(username=name).first() or users.filter(email__iexact=name).first()
-        if user is None:
-            raise ValidationError(_("No account has this username or e-mail."))
-        self.cleaned_data["user"] = user
-        return name
+    def clean(self):
+        cleaned = super().clean()
+        if "username" in cleaned and "email" in cleaned:
+            cleaned["user"] = (
+                get_user_model()
+                .objects.filter(
+                    is_active=True, username=cleaned["username"].strip(), email__iexact=cleaned["email"]
+                )
+                .first()
+            )
+            if cleaned["user"] is None:
+                raise ValidationError(_("No account has this username with this e-mail."))
+        return cleaned
 
 
 class RoleForm(forms.Form):
@@ -61,7 +71,10 @@ class OrganizationForm(forms.ModelForm):
 class SignUpForm(UserCreationForm):
     CREATE, JOIN = "create", "join"
 
-    email = forms.EmailField(label=_("E-mail"), help_text=_("For password resets and notifications."))
+    email = forms.EmailField(
+        label=_("E-mail"),
+        help_text=_("We send a link to it: your account opens when you follow it. Also for notifications."),
+    )
     intent = forms.ChoiceField(
         label=_("I want to"),
         choices=[(CREATE, _("register a new organization")), (JOIN, _("join an existing organization"))],
@@ -98,11 +111,9 @@ class SignUpForm(UserCreationForm):
                 self.add_error(None, _("Complete the details of the organization below."))
         return cleaned
 
-    def clean_email(self):
-        email = self.cleaned_data["email"]
-        if get_user_model().objects.filter(email__iexact=email).exists():
-            raise ValidationError(_("An account already uses this e-mail."))
-        return email
+
+class ConfirmAgainForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail"), help_text=_("The address you signed up with."))
 
 
 class JoinForm(forms.Form):
@@ -118,3 +129,28 @@ class JoinForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Optional: who you are, for the editors."),
     )
+
+
+class FocalPointForm(forms.Form):
+    """Staff designate an organization as a Party's official national focal point."""
+
+    organization = forms.ModelChoiceField(
+        queryset=Organization.objects.select_related("country"), label=_("Organization")
+    )
+    country = forms.ModelChoiceField(
+        queryset=Country.objects.order_by("name"),
+        label=_("Party"),
+        help_text=_("The country whose official national focal point it is."),
+    )
+    since = forms.DateField(
+        label=_("Since"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("When it was designated; today if left empty."),
+    )
+
+    def clean_since(self):
+        since = self.cleaned_data["since"]
+        if since and since > timezone.localdate():
+            raise ValidationError(_("A designation cannot start in the future."))
+        return since

@@ -168,6 +168,9 @@ class Opportunity(models.Model):
     # PostgreSQL: title and description for full-text search, kept by a trigger (migration 0009)
     # and GIN-indexed; empty on other databases, which search with LIKE.
     search_vector = SearchVectorField(null=True, editable=False)
+    # The posting's key in the file it was imported from (`import_opportunities`): importing the file
+    # again updates the posting instead of adding another.
+    import_key = models.CharField(max_length=100, null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -224,9 +227,12 @@ class Opportunity(models.Model):
             raise ValidationError(errors)
 
     @staticmethod
-    def moderation_for(user, organization):
+    def moderation_for(user, organization, *, imported=False):
         """Where a new opportunity starts: approved when staff or a verified organization posts it (or
-        a script, with no user), else waiting for a moderator."""
+        a script, with no user), else waiting for a moderator. An import has no user either, but its
+        rows come from outside: the organization's verification decides, as for its members."""
+        if imported:
+            return Moderation.APPROVED if organization.verified else Moderation.PENDING
         if user is None or not user.is_authenticated or user.is_staff or organization.verified:
             return Moderation.APPROVED
         return Moderation.PENDING

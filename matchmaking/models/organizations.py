@@ -31,6 +31,23 @@ class Organization(models.Model):
     country = models.ForeignKey("matchmaking.Country", on_delete=models.PROTECT, related_name="organizations")
     website = models.URLField(blank=True)
     verified = models.BooleanField(default=False)
+    # The organization's key in the organizations file of `import_opportunities`: importing again
+    # reuses the organization instead of adding another.
+    import_key = models.CharField(max_length=100, null=True, blank=True, unique=True, editable=False)
+    # Staff designate a Party's official national focal point (see services.moderation): only its
+    # postings are labelled as made on behalf of that Party.
+    focal_point_of = models.ForeignKey(
+        "matchmaking.Country",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="focal_points",
+        help_text="The Party whose official national focal point this organization is.",
+    )
+    focal_point_since = models.DateField(null=True, blank=True)
+    focal_point_granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     members = models.ManyToManyField(

@@ -1,5 +1,6 @@
 """Staff moderation: opportunities of unverified organizations wait for approval; staff approve or
-hide them (with a reason their editors read), and verify organizations."""
+hide them (with a reason their editors read), verify organizations, and designate a Party's official
+national focal point."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -76,4 +77,37 @@ def unverify_organization(organization, *, user):
             organization.verified = False
             organization.save(update_fields=["verified", "updated_at"])
             audit.record(organization, user=user, operation="unverify_organization", before=before)
+    return organization
+
+
+FOCAL_POINT_FIELDS = ["focal_point_of", "focal_point_since", "focal_point_granted_by", "updated_at"]
+
+
+def designate_focal_point(organization, *, user, country, since=None):
+    """Staff designate the organization as the official national focal point of a Party (`country`),
+    from `since` (today by default). It is verified with it: the designation is what staff checked."""
+    _check_staff(user)
+    with transaction.atomic():
+        organization = verify_organization(organization, user=user)
+        before = audit.snapshot(organization)
+        organization.focal_point_of = country
+        organization.focal_point_since = since or timezone.localdate()
+        organization.focal_point_granted_by = user
+        organization.save(update_fields=FOCAL_POINT_FIELDS)
+        audit.record(organization, user=user, operation="designate_focal_point", before=before)
+    return organization
+
+
+def withdraw_focal_point(organization, *, user):
+    """Staff take the designation away (an editor who changes the organization's name, kind or
+    country loses it too: see `organizations.update_organization`)."""
+    _check_staff(user)
+    with transaction.atomic():
+        organization = Organization.objects.select_for_update().get(pk=organization.pk)
+        if organization.focal_point_of_id is not None:
+            before = audit.snapshot(organization)
+            organization.focal_point_of = organization.focal_point_since = None
+            organization.focal_point_granted_by = None
+            organization.save(update_fields=FOCAL_POINT_FIELDS)
+            audit.record(organization, user=user, operation="withdraw_focal_point", before=before)
     return organization

@@ -30,13 +30,14 @@ def _snapshot_after(opportunity, lists):
     return {**audit.snapshot(opportunity), **{name: audit.keys(values) for name, values in lists.items()}}
 
 
-def create_opportunity(*, user, data, embed=True):
+def create_opportunity(*, user, data, embed=True, imported=False):
     """Creates an opportunity from validated data (lists as instances or keys). With `embed=False`
-    the caller embeds it later (bulk imports embed in batches)."""
+    the caller embeds it later (bulk imports embed in batches). An imported one (`imported=True`, no
+    user) waits for approval unless its organization is verified (see `Opportunity.moderation_for`)."""
     data, lists = _split_lists(data)
     with transaction.atomic():
         opportunity = Opportunity(created_by=user if user and user.is_authenticated else None, **data)
-        opportunity.moderation = Opportunity.moderation_for(user, opportunity.organization)
+        opportunity.moderation = Opportunity.moderation_for(user, opportunity.organization, imported=imported)
         opportunity.terms = terms_for(opportunity.title, opportunity.description)
         if opportunity.status == OpportunityStatus.OPEN:
             opportunity.published_at = timezone.now()
@@ -52,10 +53,11 @@ def create_opportunity(*, user, data, embed=True):
     return opportunity
 
 
-def update_opportunity(opportunity, *, user, data):
-    """Changes an opportunity; embeds it again if its text changed. An approved opportunity of an
-    organization that is not verified waits for approval again when its text or contact changes
-    (unless staff change it)."""
+def update_opportunity(opportunity, *, user, data, embed=True, imported=False):
+    """Changes an opportunity; embeds it again if its text changed (with `embed=False`, the caller
+    embeds it later, as for `create_opportunity`). An approved opportunity of an organization that is
+    not verified waits for approval again when its text or contact changes (unless staff change it;
+    an import, `imported=True`, is not staff)."""
     data, lists = _split_lists(data)
     with transaction.atomic():
         opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
@@ -68,7 +70,8 @@ def update_opportunity(opportunity, *, user, data):
         if (
             opportunity.moderation == Moderation.APPROVED
             and reviewed != [getattr(opportunity, name) for name in REVIEWED_FIELDS]
-            and Opportunity.moderation_for(user, opportunity.organization) == Moderation.PENDING
+            and Opportunity.moderation_for(user, opportunity.organization, imported=imported)
+            == Moderation.PENDING
         ):
             opportunity.moderation = Moderation.PENDING
         if opportunity.status == OpportunityStatus.OPEN and opportunity.published_at is None:
@@ -89,7 +92,8 @@ def update_opportunity(opportunity, *, user, data):
         )
         if text_changed:
             reset_embedding(opportunity.pk)
-            schedule_embedding(opportunity.pk)
+            if embed:
+                schedule_embedding(opportunity.pk)
     return opportunity
 
 

@@ -34,6 +34,33 @@ def create_organization(*, user, data):
     return organization
 
 
+def import_organization(*, key, data):
+    """The organization that an import's organizations file names `key`: the one imported under that
+    key before; else one of the same name and country with no key yet (registered here, or imported
+    before keys were kept), which takes the key; else a new one, with no member and not verified
+    (staff verify it as any other). One found is not changed otherwise. `data` holds name, kind and
+    country."""
+    with transaction.atomic():
+        organization = Organization.objects.filter(import_key=key).first()
+        if organization is not None:
+            return organization
+        organization = (
+            Organization.objects.select_for_update()
+            .filter(import_key=None, name=data["name"], country=data["country"])
+            .order_by("pk")
+            .first()
+        )
+        if organization is None:
+            organization = Organization.objects.create(import_key=key, **data)
+            audit.record(organization, operation="import_organization")
+            return organization
+        before = audit.snapshot(organization)
+        organization.import_key = key
+        organization.save(update_fields=["import_key"])
+        audit.record(organization, operation="import_organization", before=before)
+    return organization
+
+
 # What staff checked when they verified an organization: changed by its editors, it is no longer verified
 # (its new postings wait for approval) until staff verify it again.
 IDENTITY_FIELDS = ("name", "kind", "country_id")
@@ -42,7 +69,8 @@ IDENTITY_FIELDS = ("name", "kind", "country_id")
 def update_organization(organization, *, user, data):
     """Changes an organization (its editors, or staff); a change of `verified` goes through
     moderation, so that verifying approves the opportunities that waited for it. Editors who change
-    the name, kind or country of a verified organization take its verification away."""
+    the name, kind or country of a verified organization take its verification away, and its
+    designation as a Party's focal point."""
     data = dict(data)
     verified = data.pop("verified", None)
     with transaction.atomic():
@@ -54,13 +82,12 @@ def update_organization(organization, *, user, data):
         identity = [getattr(organization, name) for name in IDENTITY_FIELDS]
         for name, value in data.items():
             setattr(organization, name, value)
-        if (
-            organization.verified
-            and not user.is_staff
-            and identity != [getattr(organization, name) for name in IDENTITY_FIELDS]
-        ):
-            organization.verified = False
-            verified = None  # the flag an editor sends back unchanged does not keep it
+        if not user.is_staff and identity != [getattr(organization, name) for name in IDENTITY_FIELDS]:
+            if organization.verified:
+                organization.verified = False
+                verified = None  # the flag an editor sends back unchanged does not keep it
+            organization.focal_point_of = organization.focal_point_since = None
+            organization.focal_point_granted_by = None
         organization.save()
         audit.record(organization, user=user, operation="update_organization", before=before)
         if verified is not None and verified != organization.verified:

@@ -1,14 +1,17 @@
-"""Staff moderation: opportunities waiting for approval, hidden opportunities, organizations to verify."""
+"""Staff moderation: opportunities waiting for approval, hidden opportunities, organizations to verify
+(with who registered them), requests to join, and the Parties' official national focal points."""
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from matchmaking.choices import Moderation
+from matchmaking.choices import MemberRole, Moderation
 from matchmaking.forms.matches import HideForm
-from matchmaking.models import Opportunity, Organization
+from matchmaking.forms.organizations import FocalPointForm
+from matchmaking.models import JoinRequest, Membership, Opportunity, Organization
 from matchmaking.services import moderation as moderating
 
 from .common import redirect_back
@@ -26,8 +29,22 @@ def moderation(request):
     context = {
         "pending": opportunities.filter(moderation=Moderation.PENDING).order_by("created_at", "id"),
         "hidden": opportunities.filter(moderation=Moderation.HIDDEN).order_by("-updated_at", "-id"),
-        "unverified": Organization.objects.filter(verified=False).select_related("country"),
+        "unverified": Organization.objects.filter(verified=False)
+        .select_related("country")
+        .prefetch_related(Prefetch("memberships", queryset=Membership.objects.select_related("user"))),
+        "join_requests": JoinRequest.objects.select_related("user", "organization__country")
+        .annotate(
+            editors=Count(
+                "organization__memberships", filter=Q(organization__memberships__role=MemberRole.EDITOR)
+            )
+        )
+        .order_by("created_at", "id"),
+        "focal_points": Organization.objects.filter(focal_point_of__isnull=False)
+        .select_related("focal_point_of", "focal_point_granted_by")
+        .order_by("focal_point_of__name"),
         "hide_form": HideForm(),
+        "focal_point_form": FocalPointForm(),
+        "roles": MemberRole.choices,
     }
     return render(request, "matchmaking/moderation.html", context)
 
@@ -64,4 +81,36 @@ def verify(request, pk):
     messages.success(
         request, _("%(name)s is verified; its postings are approved.") % {"name": organization.name}
     )
+    return redirect("web:moderation")
+
+
+@require_POST
+@staff_required
+def designate_focal_point(request):
+    form = FocalPointForm(request.POST)
+    if form.is_valid():
+        organization = moderating.designate_focal_point(
+            form.cleaned_data["organization"],
+            user=request.user,
+            country=form.cleaned_data["country"],
+            since=form.cleaned_data["since"],
+        )
+        messages.success(
+            request,
+            _("%(name)s is the official national focal point of %(country)s.")
+            % {"name": organization.name, "country": organization.focal_point_of.name},
+        )
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("web:moderation")
+
+
+@require_POST
+@staff_required
+def withdraw_focal_point(request, pk):
+    organization = get_object_or_404(Organization, pk=pk)
+    moderating.withdraw_focal_point(organization, user=request.user)
+    messages.success(request, _("%(name)s is no longer a focal point.") % {"name": organization.name})
     return redirect("web:moderation")

@@ -1,18 +1,16 @@
 """Pages of an organization for its members: its opportunities, matches, notifications and members;
-sign-up, registering an organization and asking to join one."""
+registering an organization and asking to join one."""
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from matchmaking.choices import MatchStatus, MemberRole
-from matchmaking.forms.organizations import JoinForm, MemberForm, OrganizationForm, RoleForm, SignUpForm
+from matchmaking.forms.organizations import JoinForm, MemberForm, OrganizationForm, RoleForm
 from matchmaking.models import JoinRequest, Match, Organization
 from matchmaking.services import memberships, notifications, organizations
 from matchmaking.services.errors import Conflict, ServiceError
@@ -140,7 +138,7 @@ def join_answer(request, pk, join_id):
     else:
         memberships.decline_join_request(join, user=request.user)
         messages.success(request, _("Request declined."))
-    return redirect("web:organization", pk=organization.pk)
+    return redirect_back(request, "web:organization", pk=organization.pk)
 
 
 @require_POST
@@ -183,23 +181,3 @@ def ask_to_join(request, organization, message=""):
         messages.info(request, _("You are already a member of this organization, or have asked to join it."))
     else:
         messages.success(request, _("Your request has been sent to the organization's editors."))
-
-
-def signup(request):
-    if request.user.is_authenticated:
-        return redirect("web:my_organization")
-    form = SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user = form.save()
-            if form.cleaned_data["intent"] == SignUpForm.CREATE:
-                organization = organizations.create_organization(
-                    user=user, data=form.organization_form.cleaned_data
-                )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        if form.cleaned_data["intent"] == SignUpForm.CREATE:
-            messages.success(request, registered_message())
-            return redirect("web:organization", pk=organization.pk)
-        ask_to_join(request, form.cleaned_data["organization"])
-        return redirect("web:my_organization")
-    return render(request, "matchmaking/signup.html", {"form": form})
