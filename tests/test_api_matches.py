@@ -138,4 +138,31 @@ def test_matches_make_a_fixed_number_of_queries(
         assert len(matched_ids(client, party_request, limit=2)) == 2
     with django_assert_max_num_queries(len(few)):
         assert len(matched_ids(client, party_request, limit=10)) == 10
-    assert len(few) <= 22  # the ranking's own reads included
+    # the posting asked about, the feed, the results, who may see contacts; profiles and lists come
+    # from the index
+    assert len(few) <= 6, [q["sql"][:80] for q in few.captured_queries]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_matches_list_each_posting_as_the_posting_itself_does(
+    transactional_reference_data, client_for, institute, party, party_request
+):
+    """The lists a match shows come from the recommendation index: the same keys, in the same order,
+    as the posting's own page in the API."""
+    offer = make_opportunity(
+        institute,
+        "offer",
+        "Herbarium training",
+        themes=["taxonomy", "forest", "information_systems"],
+        languages=["fr", "en", "es"],
+        eligible_groups=["ldc", "developing"],
+        eligible_countries=["CD", "BE"],
+    )
+    offer.objectives.set(offer.objectives.model.objects.filter(code__in=["3.1", "1.1", "GBF-TARGET-20"]))
+    client = client_for("party_editor")
+    [match] = [
+        m
+        for m in client.get(matches_url(party_request)).json()["results"]
+        if m["opportunity"]["id"] == offer.pk
+    ]
+    assert match["opportunity"] == client.get(f"/api/v1/opportunities/{offer.pk}/").json()

@@ -60,5 +60,19 @@ class CodeListField(serializers.ListField):
             raise unknown_codes(self.model, unknown, self.hint)
         return [found[code] for code in codes]
 
+    def get_attribute(self, instance):
+        # A recommended opportunity carries its keys, read from the recommendation index (in the
+        # related model's order): no query.
+        known = getattr(instance, "list_keys", None)
+        if known is not None and self.field_name in known:
+            return KnownKeys(known[self.field_name])
+        return super().get_attribute(instance)
+
     def to_representation(self, value):
+        if isinstance(value, KnownKeys):
+            return list(value)
         return [getattr(row, self.code_field) for row in value.all()]
+
+
+class KnownKeys(tuple):
+    """The keys of a list field, already known."""

@@ -1,6 +1,5 @@
 """Offers and requests, and the recommendations of one."""
 
-from django.db.models import prefetch_related_objects
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -14,7 +13,6 @@ from matchmaking.filtersets import OpportunityFilterSet
 from matchmaking.models import (
     Opportunity,
 )
-from matchmaking.models.opportunities import LIST_FIELDS
 from matchmaking.recommendations.recommend import recommend
 from matchmaking.services.embeddings import ensure_embedded
 from matchmaking.services.opportunities import close_opportunity, reopen_opportunity
@@ -87,9 +85,9 @@ class OpportunityViewSet(
         opportunity = self.get_object()
         query = MatchQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        ensure_embedded(opportunity)
         results = recommend(opportunity, limit=query.validated_data["limit"])
-        prefetch_related_objects([result["opportunity"] for result in results], *LIST_FIELDS)
+        if results.pending and ensure_embedded(opportunity):
+            results = recommend(opportunity, limit=query.validated_data["limit"])
         body = MatchListSerializer(
             {"results": results, "pending": getattr(results, "pending", False)},
             context=self.get_serializer_context(),

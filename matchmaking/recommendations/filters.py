@@ -66,8 +66,7 @@ def hard_filter_mask(index, query, today):
         tokens = country_tokens(query.organization.country_id, index.groups_by_country)
         columns = [index.token_index[t] for t in tokens if t in index.token_index]
         return mask & (rows["open_to_all"] | rows["restrictions"][:, columns].any(axis=1))
-    countries = {c.pk for c in query.eligible_countries.all()}
-    groups = {g.pk for g in query.eligible_groups.all()}
+    countries, groups = eligibility_lists(index, query)
     if not countries and not groups:
         return mask
     admitted = np.zeros(len(index.countries) + 1, dtype=bool)  # the last: a country not known (-1)
@@ -76,16 +75,23 @@ def hard_filter_mask(index, query, today):
     return mask & admitted[rows["country"]]
 
 
+def eligibility_lists(index, offer):
+    """The codes of the countries and of the groups an offer lists: from the index when it holds the
+    offer, else from the database."""
+    stored = index.stored(offer.pk)
+    if stored is not None:
+        return set(stored.lists["eligible_countries"]), set(stored.lists["eligible_groups"])
+    return {c.pk for c in offer.eligible_countries.all()}, {g.pk for g in offer.eligible_groups.all()}
+
+
 def eligible_through(query, candidate, index):
     """Why the requesting side may take up the offer: {"open_to_all": the offer admits everyone,
     "listed": it lists the requester's country, "groups": the groups of that country it admits}."""
     request, offer = (query, candidate) if query.direction == Direction.REQUEST else (candidate, query)
     country = request.organization.country_id
     side, position = index.locate(offer.pk)
-    if offer is query or position is None:
-        admitted = restriction_tokens(
-            [c.pk for c in offer.eligible_countries.all()], [g.pk for g in offer.eligible_groups.all()]
-        )
+    if position is None:
+        admitted = restriction_tokens(*eligibility_lists(index, offer))
     else:
         admitted = {index.tokens[column] for column in np.flatnonzero(side.rows["restrictions"][position])}
     return {

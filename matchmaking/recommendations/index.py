@@ -14,6 +14,7 @@ import logging
 import threading
 from contextlib import contextmanager
 from itertools import islice
+from typing import NamedTuple
 
 import numpy as np
 from django.db.models import Count
@@ -39,6 +40,13 @@ from .vocabulary import current_vocabulary
 from .weights import weights_in_use
 
 logger = logging.getLogger(__name__)
+
+
+class Stored(NamedTuple):
+    profile: Profile  # without title and description
+    vector: np.ndarray | None  # a view of the index's matrix: not to be written
+    lists: dict  # many-to-many field -> the keys of its rows, as the API lists them
+
 
 SIDES = (Direction.OFFER, Direction.REQUEST)
 CHUNK = 2_000  # rows streamed from the database at a time
@@ -71,6 +79,10 @@ class Side:
         self.rows.add("open_to_all", bool, fill=True)
         self.rows.add("restrictions", bool, width=0, fill=False)  # columns: Index.tokens
         self.rows.add("has_vector", bool, fill=False)
+        # What a recommendation shows of each candidate besides its own row: its profile (without
+        # its text) and the keys of its many-to-many fields, in the order the API lists them.
+        self.rows.add("profile", object, fill=None)
+        self.rows.add("lists", object, fill=None)
 
     def __len__(self):
         return len(self.slots)
@@ -102,6 +114,7 @@ class Index:
         self.token_index = {}  # eligibility token -> column of `Side.rows["restrictions"]`
         self.tokens = []
         self.feed = None
+        self.list_order = {}  # many-to-many field -> key -> its rank in the related model's ordering
         self.labels = None  # the types' and themes' labels for the reasons (the vocabulary is fixed)
         self._weights = None
 
@@ -133,6 +146,16 @@ class Index:
                 return side, position
         return None, None
 
+    def stored(self, opportunity_id):
+        """What the index holds of an open opportunity, as `Stored`, or None when it holds nothing:
+        as read from the database at the last change of the opportunity, so the same as reading it
+        again, without the queries."""
+        side, position = self.locate(opportunity_id)
+        if position is None:
+            return None
+        vector = side.pool.rows["matrix"][position] if side.rows["has_vector"][position] else None
+        return Stored(side.rows["profile"][position], vector, side.rows["lists"][position])
+
     # ------------------------------------------------------------------------------- reading in
 
     def build(self):
@@ -140,6 +163,9 @@ class Index:
         meanwhile is missed)."""
         self.feed = Feed.start()
         self.labels = TermLabels()
+        self.list_order = {
+            name: {key: rank for rank, key in enumerate(_related_keys(name))} for name in _MANY_TO_MANY
+        }
         self.read_countries()
         self.read(None)
         return self
@@ -221,10 +247,13 @@ class Index:
         positions = [side.slots.place(row[0]) for row in rows]
         lexical_positions = [self.lexical_slots.place(row[0]) for row in rows]
         profiles, vectors, with_vector, terms, restrictions, without_terms = [], [], [], [], [], []
+        lists = []
         for position, row in zip(positions, rows, strict=True):
             (pk, direction, cooperation_type, _, _, starts_on, ends_on, _, _, text_language, stored_terms,
              status, model_name, vector, detected_types, detected_themes) = row  # fmt: skip
             current = status == EmbeddingStatus.READY and model_name == self.model_name and vector
+            keys = {name: self._in_order(name, pairs[name].get(pk, ())) for name in _MANY_TO_MANY}
+            lists.append(keys)
             profiles.append(
                 Profile(
                     id=pk,
@@ -232,9 +261,9 @@ class Index:
                     title="",
                     description="",
                     cooperation_type=cooperation_type,
-                    themes=pairs["themes"].get(pk, []),
-                    objectives=pairs["objectives"].get(pk, []),
-                    languages=pairs["languages"].get(pk, []),
+                    themes=keys["themes"],
+                    objectives=keys["objectives"],
+                    languages=keys["languages"],
                     starts_on=starts_on,
                     ends_on=ends_on,
                     text_language=text_language,
@@ -262,8 +291,15 @@ class Index:
         self.lexical.set(with_terms, terms, merge_when_due=False)
         self.lexical.grow(self.lexical_slots.size)
         self._write_rows(side, positions, rows, held, restrictions, with_vector)
-        side.rows.full("lexical")[np.asarray(positions, dtype=np.int64)] = lexical_positions
+        at = np.asarray(positions, dtype=np.int64)
+        side.rows.full("lexical")[at] = lexical_positions
+        side.rows.full("profile")[at] = _objects(profiles)
+        side.rows.full("lists")[at] = _objects(lists)
         return without_terms
+
+    def _in_order(self, name, keys):
+        order = self.list_order.get(name, {})
+        return sorted(keys, key=lambda key: (order.get(key, len(order)), key))
 
     def _write_rows(self, side, positions, rows, held, restrictions, with_vector):
         for tokens in restrictions:
@@ -311,6 +347,19 @@ def _pairs(field, ids):
     for opportunity_id, key in rows.order_by("pk").values_list("opportunity_id", target):
         grouped.setdefault(opportunity_id, []).append(key)
     return grouped
+
+
+def _related_keys(field):
+    """The keys of a many-to-many field's related rows, in the related model's ordering (objectives
+    by code, as everywhere in ranking)."""
+    related = getattr(Opportunity, field).field.related_model
+    return related.objects.values_list("code" if field == "objectives" else "pk", flat=True)
+
+
+def _objects(values):
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
 
 
 def _capacity_held(ids):

@@ -1,6 +1,8 @@
 """The recommendations of one opportunity: hard filters first, then the blend of `ml.ranking`, with
 the reasons for each result."""
 
+from dataclasses import replace
+
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
@@ -11,7 +13,7 @@ from ml.reasons import explain
 
 from .embedding import covers
 from .filters import candidate_side, eligible_through, hard_filter_mask
-from .index import profile_and_vector, profiles_of, query_terms, reading
+from .index import profile_and_vector, query_terms, reading
 from .reasons import summary
 
 PROFILE_FIELDS = ("themes", "objectives", "languages")
@@ -25,15 +27,12 @@ class Recommendations(list):
 
 
 def recommend(query, limit=10, today=None):
-    """Up to `limit` dicts {"opportunity", "score", "reasons"}, best first (as Recommendations)."""
+    """Up to `limit` dicts {"opportunity", "score", "reasons"}, best first (as Recommendations). Each
+    opportunity carries `list_keys`: the keys of its many-to-many fields, from the index (the API
+    lists them from there instead of five queries)."""
     today = today or timezone.localdate()
-    eligibility_fields = (
-        ("eligible_countries", "eligible_groups") if query.direction == Direction.OFFER else ()
-    )
-    prefetch_related_objects([query], *PROFILE_FIELDS, *eligibility_fields)
-    profile, vector = profile_and_vector(query)
-    terms = query_terms(query)
     with reading() as index:
+        profile, vector = _query_profile(index, query)
         weights, provenance = index.weights()
         labels = index.labels
         side = candidate_side(index, query)
@@ -42,27 +41,28 @@ def recommend(query, limit=10, today=None):
             profile,
             side.pool,
             query_vector=vector,
-            lexical_scores=index.lexical_scores(side, terms),
+            lexical_scores=index.lexical_scores(side, query_terms(query)),
             weights=weights,
             limit=limit + 2,  # spares, for opportunities deleted since the index was read
             mask=mask,
         ) if mask.any() else []  # fmt: skip
+        stored = {r.id: index.stored(r.id) for r in results}
         found = Opportunity.objects.select_related("organization__country", "cooperation_type").in_bulk(
             [r.id for r in results]
         )
         eligibility = {pk: eligible_through(query, candidate, index) for pk, candidate in found.items()}
         lexical = index.lexical
-    prefetch_related_objects(list(found.values()), *PROFILE_FIELDS)
-    profiles = profiles_of(found.values())
     pool = side.pool
     out = []
     for result in results:
         opportunity = found.get(result.id)
         if opportunity is None:  # deleted since the index was read
             continue
-        reasons = explain(
-            profile, profiles[result.id], result.features, pool.vocabulary, lexical, pool.config
+        candidate = replace(
+            stored[result.id].profile, title=opportunity.title, description=opportunity.description
         )
+        opportunity.list_keys = stored[result.id].lists
+        reasons = explain(profile, candidate, result.features, pool.vocabulary, lexical, pool.config)
         reasons["eligible_through"] = eligibility[result.id]
         reasons["text_language_covered"] = [covers(language) for language in reasons["text_languages"]]
         reasons["summary"] = summary(reasons, query, opportunity, labels)
@@ -72,3 +72,17 @@ def recommend(query, limit=10, today=None):
     recommendations = Recommendations(out[:limit])
     recommendations.pending = vector is None
     return recommendations
+
+
+def _query_profile(index, query):
+    """The query's profile and vector: from the index when it holds the query (an open, approved
+    opportunity), else read from the database."""
+    stored = index.stored(query.pk)
+    if stored is not None:
+        profile = replace(stored.profile, title=query.title, description=query.description)
+        return profile, stored.vector
+    eligibility_fields = (
+        ("eligible_countries", "eligible_groups") if query.direction == Direction.OFFER else ()
+    )
+    prefetch_related_objects([query], *PROFILE_FIELDS, *eligibility_fields)
+    return profile_and_vector(query)

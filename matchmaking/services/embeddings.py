@@ -142,8 +142,8 @@ def _to_embed(ids, model_name, force):
 
 def ensure_embedded(opportunity):
     """Embeds the opportunity now if it has no vector yet and its embedding has not failed
-    EMBEDDING_MAX_ATTEMPTS times (asked before recommending it, so that a lost or failed task does
-    not leave it ranked without meaning for long)."""
+    EMBEDDING_MAX_ATTEMPTS times (asked when its recommendations came without a vector, so that a
+    lost or failed task does not leave it ranked without meaning for long); returns whether it did."""
     stored = (
         OpportunityEmbedding.objects.filter(pk=opportunity.pk)
         .only("status", "attempts", "model_name")
@@ -154,11 +154,12 @@ def ensure_embedded(opportunity):
         and stored.status == EmbeddingStatus.READY
         and stored.model_name == embedding.embedder().name
     ):
-        return
+        return False
     if stored is not None and stored.attempts >= settings.EMBEDDING_MAX_ATTEMPTS:
-        return
+        return False
     embed_opportunities([opportunity.pk])
     opportunity.refresh_from_db(fields=["text_language"])  # read with the vector
+    return True
 
 
 def mark_embedding_failed(ids, error):

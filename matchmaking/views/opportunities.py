@@ -116,8 +116,9 @@ def opportunity_detail(request, pk):
 def recommended(opportunity, limit=10):
     """The recommendations of `opportunity`, with their reasons in plain words and the match, if any,
     already started between the two."""
-    ensure_embedded(opportunity)
     results = recommend(opportunity, limit=limit)
+    if results.pending and ensure_embedded(opportunity):
+        results = recommend(opportunity, limit=limit)
     candidates = [r["opportunity"] for r in results]
     prefetch_related_objects(candidates, "themes")
     active = active_matches(opportunity, candidates)
