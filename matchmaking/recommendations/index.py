@@ -298,6 +298,8 @@ class Index:
         return without_terms
 
     def _in_order(self, name, keys):
+        if len(keys) < 2:
+            return list(keys)
         order = self.list_order.get(name, {})
         return sorted(keys, key=lambda key: (order.get(key, len(order)), key))
 
