@@ -1,8 +1,11 @@
-"""Names of reference rows in the reader's language: languages from CLDR (through Babel), and the
-country groups."""
+"""Names of reference rows in the reader's language: countries and languages from CLDR (through
+Babel), and the country groups; and lists of names in the reader's alphabetical order."""
 
+from functools import cache
+
+import pyuca
 from babel import Locale, UnknownLocaleError
-from django.utils.translation import get_language
+from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
 
 # The groups' names are stored in English; these are the ones the pages show, translated.
@@ -24,13 +27,43 @@ def group_name(group):
     return GROUP_NAMES.get(code, code)
 
 
+@cache
+def _locale(language):
+    try:
+        return Locale.parse(to_locale(language))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
+
+def reader_locale():
+    """The CLDR locale of the language the page or message is in."""
+    return _locale(get_language() or "en")
+
+
 def language_name(language):
     """A language's name (a Language row or an ISO 639-1 code) in the reader's language, from CLDR;
     its stored English name, or its code, where CLDR has none."""
     code = getattr(language, "code", language)
-    try:
-        locale = Locale.parse((get_language() or "en").replace("-", "_"))
-    except (UnknownLocaleError, ValueError):
-        locale = Locale.parse("en")
-    name = locale.languages.get(code)
+    name = reader_locale().languages.get(code)
     return name if name else getattr(language, "name", code)
+
+
+def country_name(country):
+    """A country's name (a Country row or an ISO 3166-1 alpha-2 code) in the reader's language, from
+    CLDR; its stored English name, or its code, where CLDR has none."""
+    code = getattr(country, "code", country)
+    name = reader_locale().territories.get(code)
+    return name if name else getattr(country, "name", code)
+
+
+@cache
+def _collator():
+    return pyuca.Collator()
+
+
+def reading_order(items, key=str):
+    """The items sorted by `key` as readers expect: by the Unicode Collation Algorithm, so that
+    "Égypte" comes before "Estonie" and after "Afghanistan" (not by code point, nor by ISO code). The
+    root collation: Chinese names follow the root order of their characters, not pinyin."""
+    sort_key = _collator().sort_key
+    return sorted(items, key=lambda item: sort_key(key(item)))

@@ -107,9 +107,22 @@ def load_frameworks(apps=global_apps):
     Goal = apps.get_model("matchmaking", "Goal")
     Objective = apps.get_model("matchmaking", "Objective")
     Activity = apps.get_model("matchmaking", "Activity")
+    # In the data migrations before 0012, the models have no `translations` yet.
+    translated = "translations" in {f.name for f in Framework._meta.get_fields()}
+    translations = framework_translations() if translated else {}
+
+    def local(code):
+        return {"translations": translations.get(code, {})} if translated else {}
+
     for f_position, row in enumerate(read("frameworks.json")["frameworks"]):
         framework, _ = Framework.objects.update_or_create(
-            code=row["code"], defaults={"name": row["name"], "source": row["source"], "position": f_position}
+            code=row["code"],
+            defaults={
+                "name": row["name"],
+                "source": row["source"],
+                "position": f_position,
+                **local(row["code"]),
+            },
         )
         o_position = 0
         for g_position, goal_row in enumerate(row["goals"]):
@@ -120,10 +133,13 @@ def load_frameworks(apps=global_apps):
                     "title": goal_row["title"],
                     "text": goal_row.get("text", ""),
                     "position": g_position,
+                    **local(goal_row["code"]),
                 },
             )
             for objective_row in goal_row.get("objectives", []):
-                objective = _save_objective(Objective, framework, goal, objective_row, o_position)
+                objective = _save_objective(
+                    Objective, framework, goal, objective_row, o_position, local(objective_row["code"])
+                )
                 o_position += 1
                 for a_position, activity_row in enumerate(objective_row.get("activities", [])):
                     Activity.objects.update_or_create(
@@ -136,11 +152,11 @@ def load_frameworks(apps=global_apps):
                         },
                     )
         for target_row in row.get("targets", []):
-            _save_objective(Objective, framework, None, target_row, o_position)
+            _save_objective(Objective, framework, None, target_row, o_position, local(target_row["code"]))
             o_position += 1
 
 
-def _save_objective(Objective, framework, goal, row, position):
+def _save_objective(Objective, framework, goal, row, position, local):
     objective, _ = Objective.objects.update_or_create(
         code=row["code"],
         defaults={
@@ -149,6 +165,18 @@ def _save_objective(Objective, framework, goal, row, position):
             "title": row.get("title", ""),
             "text": row["text"],
             "position": position,
+            **local,
         },
     )
     return objective
+
+
+def framework_translations():
+    """Code -> language -> the translated fields of a framework, goal, objective or target, and
+    whether the text is the official one of the decision in that language or the team's own
+    translation (`source`)."""
+    by_code = {}
+    for language, entries in read("framework_translations.json")["languages"].items():
+        for code, fields in entries.items():
+            by_code.setdefault(code, {})[language] = fields
+    return by_code

@@ -176,7 +176,16 @@ LOGIN_REDIRECT_URL = "web:my_organization"
 LOGOUT_REDIRECT_URL = "web:home"
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("fr", "Français"), ("es", "Español")]
+# The six UN languages and Portuguese (names as each language writes its own; Arabic is right to left).
+LANGUAGES = [
+    ("en", "English"),
+    ("fr", "Français"),
+    ("es", "Español"),
+    ("ar", "العربية"),
+    ("zh-hans", "简体中文"),
+    ("ru", "Русский"),
+    ("pt", "Português"),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True

@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from matchmaking.models import (
     Activity,
@@ -9,6 +10,7 @@ from matchmaking.models import (
     Country,
     CountryGroup,
     Framework,
+    Goal,
     Language,
     Objective,
     Theme,
@@ -105,3 +107,29 @@ def test_load_reference_is_idempotent():
         Activity.objects.count(),
         Theme.objects.count(),
     ]
+
+
+@pytest.mark.parametrize("language", ["fr", "es", "ar", "zh", "ru", "pt"])
+def test_every_framework_goal_objective_and_target_is_named_in_every_language(language):
+    """Each in the data, with whether the text is the official one or the team's translation."""
+    for row in [*Framework.objects.all(), *Goal.objects.all(), *Objective.objects.all()]:
+        local = row.translations[language]
+        assert local["source"] in ("official", "team"), row
+        for field in ("name",) if isinstance(row, Framework) else ("title", "text"):
+            assert local.get(field) or not getattr(row, field), (row, field)
+
+
+def test_objectives_are_named_in_the_readers_language():
+    target = Objective.objects.get(code="GBF-TARGET-01")
+    with translation.override("fr"):
+        assert (
+            target.short_text
+            == "Planifier et gérer toutes les zones afin de réduire la perte de biodiversité"
+        )
+        assert (
+            str(Framework.objects.get(code="GBF")) == "Cadre mondial de la biodiversité de Kunming-Montréal"
+        )
+    with translation.override("zh-hans"):
+        assert target.local_text != target.text and target.local_title
+    with translation.override("en"):
+        assert target.short_text == target.title

@@ -1,5 +1,5 @@
-"""English, French and Spanish: complete catalogues, the language switcher, vocabularies and dates in
-the user's language."""
+"""The six UN languages and Portuguese: complete catalogues, the language switcher, Arabic right to
+left, vocabularies, dates and numbers in the user's language."""
 
 import datetime
 import gettext
@@ -37,7 +37,15 @@ def po_entries(language):
     return entries
 
 
-@pytest.mark.parametrize("language", ["fr", "es"])
+TRANSLATED = ["fr", "es", "ar", "zh_Hans", "ru", "pt"]
+
+
+def test_the_site_speaks_the_six_un_languages_and_portuguese():
+    assert [code for code, _ in settings.LANGUAGES] == ["en", "fr", "es", "ar", "zh-hans", "ru", "pt"]
+    assert sorted(path.name for path in LOCALE.iterdir() if path.is_dir()) == sorted(TRANSLATED)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
 def test_the_catalogue_is_complete_and_compiled(language):
     entries = po_entries(language)
     assert len(entries) > 300
@@ -55,6 +63,10 @@ def test_the_catalogue_is_complete_and_compiled(language):
         ("en", ["Offers and requests", "Latest offers"]),
         ("fr", ["Offres et demandes", "Dernières offres", 'lang="fr"']),
         ("es", ["Ofertas y solicitudes", "Últimas ofertas", 'lang="es"']),
+        ("ar", ['lang="ar" dir="rtl"', "العروض والطلبات"]),
+        ("zh-hans", ['lang="zh-hans" dir="ltr"', "合作提供与合作需求"]),
+        ("ru", ['lang="ru" dir="ltr"', "Предложения и запросы"]),
+        ("pt", ['lang="pt" dir="ltr"', "Ofertas e pedidos"]),
     ],
 )
 def test_pages_speak_the_chosen_language(client, institute_offer, language, words):
@@ -130,3 +142,29 @@ def test_reasons_are_said_in_the_users_language(party_request, institute_offer):
     assert "Thèmes en commun : Systèmes d'information" in sentences
     assert "Même type de coopération : Hébergement" in sentences
     assert "Votre pays est éligible : Pays en développement (liste du CAD de l'OCDE)" in sentences
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "language, names",
+    [
+        ("fr", ["Afghanistan", "Égypte", "Estonie", "Zambie"]),  # not by code (EE < EG), nor by code point
+        ("es", ["Afganistán", "Egipto", "Estonia", "Zambia"]),
+        ("ru", ["Афганистан", "Египет", "Замбия", "Эстония"]),
+        ("ar", ["أفغانستان", "إستونيا", "زامبيا", "مصر"]),
+    ],
+)
+def test_countries_are_named_and_sorted_in_the_readers_language(client, party_editor, language, names):
+    client.force_login(party_editor)
+    client.post(reverse("web:set_language"), {"language": language, "next": "/"})
+    page = client.get(reverse("web:organization_create")).text
+    positions = [page.index(f">{name}</option>") for name in names]
+    assert positions == sorted(positions)
+
+
+@pytest.mark.django_db
+def test_a_posting_names_its_country_in_the_readers_language(client, institute_offer):
+    client.post(reverse("web:set_language"), {"language": "zh-hans", "next": "/"})
+    assert "比利时" in client.get(reverse("web:opportunity", args=[institute_offer.pk])).text
+    client.post(reverse("web:set_language"), {"language": "ar", "next": "/"})
+    assert "بلجيكا" in client.get(reverse("web:opportunity", args=[institute_offer.pk])).text

@@ -5,8 +5,27 @@ from itertools import groupby
 from django import forms
 from django.forms.models import ModelChoiceIterator
 
-from matchmaking.labels import group_name, language_name
+from matchmaking.labels import group_name, language_name, reading_order
 from matchmaking.models import Objective, Theme
+
+
+class CountryIterator(ModelChoiceIterator):
+    """Countries by their names in the reader's language, in the reader's alphabetical order."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from (
+            self.choice(country) for country in reading_order(self.queryset, key=lambda c: c.local_name)
+        )
+
+
+class CountryChoiceField(forms.ModelChoiceField):
+    iterator = CountryIterator
+
+
+class CountryMultipleChoiceField(forms.ModelMultipleChoiceField):
+    iterator = CountryIterator
 
 
 class GroupChoiceField(forms.ModelMultipleChoiceField):
@@ -50,9 +69,9 @@ class ObjectiveIterator(ModelChoiceIterator):
             members = list(members)
             first = members[0]
             if first.goal is not None:
-                label = f"{first.framework.name} · {first.goal.code}. {first.goal.title}"
+                label = f"{first.framework.local_name} · {first.goal.code}. {first.goal.local_title}"
             else:
-                label = first.framework.name
+                label = first.framework.local_name
             yield (label, [self.choice(objective) for objective in members])
 
 

@@ -12,6 +12,8 @@ from matchmaking.models.opportunities import LIST_LIMITS
 
 from .fields import (
     DATE_WIDGET,
+    CountryChoiceField,
+    CountryMultipleChoiceField,
     GroupChoiceField,
     GroupSingleChoiceField,
     LanguageChoiceField,
@@ -52,8 +54,8 @@ class OpportunityForm(forms.ModelForm):
         ),
         widget=forms.CheckboxSelectMultiple(attrs={"class": "columns"}),
     )
-    eligible_countries = forms.ModelMultipleChoiceField(
-        queryset=Country.objects.order_by("name"),
+    eligible_countries = CountryMultipleChoiceField(
+        queryset=Country.objects.all(),
         required=False,
         label=_("Eligible countries"),
         help_text=_("Offers only: countries whose organizations may take it up, beyond the groups above."),
@@ -223,7 +225,7 @@ class BrowseFilterSet(OpportunityFilterSet):
         for name in ("country", "un_group", "eligible_for", "language"):
             filters[name].extra["empty_label"] = _("Any")
         for name in ("country", "eligible_for"):
-            filters[name].extra["queryset"] = Country.objects.order_by("name")
+            filters[name].field_class = CountryChoiceField
         filters["objectives"].field_class = ObjectiveChoiceField
         filters["objectives"].extra["widget"] = forms.SelectMultiple(attrs={"size": 6})
         filters["un_group"].field_class = GroupSingleChoiceField

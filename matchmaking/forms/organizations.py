@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from matchmaking.choices import MemberRole, OrganizationKind
 from matchmaking.models import Country, Organization
 
+from .fields import CountryChoiceField
+
 
 class MemberForm(forms.Form):
     """Adds someone who has an account, named by username and e-mail: the same answer for an unknown
@@ -48,6 +50,7 @@ class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
         fields = ["name", "kind", "country", "website"]
+        field_classes = {"country": CountryChoiceField}
         labels = {
             "name": _("Name of the organization"),
             "kind": _("Kind"),
@@ -64,7 +67,6 @@ class OrganizationForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = OrganizationKind.choices
-        self.fields["country"].queryset = Country.objects.order_by("name")
         self.fields["website"].assume_scheme = "https"
 
 
@@ -137,8 +139,8 @@ class FocalPointForm(forms.Form):
     organization = forms.ModelChoiceField(
         queryset=Organization.objects.select_related("country"), label=_("Organization")
     )
-    country = forms.ModelChoiceField(
-        queryset=Country.objects.order_by("name"),
+    country = CountryChoiceField(
+        queryset=Country.objects.all(),
         label=_("Party"),
         help_text=_("The country whose official national focal point it is."),
     )

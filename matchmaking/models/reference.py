@@ -5,6 +5,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from matchmaking.choices import Actor, GroupKind
+from matchmaking.labels import country_name, language_name
 
 
 class CountryGroup(models.Model):
@@ -52,7 +53,12 @@ class Country(models.Model):
         verbose_name_plural = "countries"
 
     def __str__(self):
-        return f"{self.name} ({self.code})"
+        return self.local_name
+
+    @property
+    def local_name(self):
+        """Its name in the reader's language (CLDR); `name` is the English one."""
+        return country_name(self)
 
     def group_codes(self):
         """Every group the country belongs to, its UN regional group included."""
@@ -72,7 +78,7 @@ class Language(models.Model):
         ordering = ["code"]
 
     def __str__(self):
-        return self.name
+        return language_name(self)
 
 
 class VocabularyTerm(models.Model):
@@ -129,6 +135,18 @@ class Theme(VocabularyTerm):
         pass
 
 
+def translated(row, field, language=None):
+    """A field of a framework, goal or objective in the reader's language (`translations`: language
+    -> field -> text, from matchmaking/data/framework_translations.json), else the English one."""
+    language = (language or get_language() or "en").split("-")[0]
+    return (row.translations or {}).get(language, {}).get(field) or getattr(row, field)
+
+
+TRANSLATIONS_HELP = _(
+    'The texts in the other languages: {"fr": {"title": ..., "text": ..., "source": "official" or "team"}}.'
+)
+
+
 class Framework(models.Model):
     """A strategic framework: the CHM strategic plan to 2010, the Global Biodiversity Framework, ..."""
 
@@ -136,12 +154,17 @@ class Framework(models.Model):
     name = models.CharField(max_length=200)
     source = models.CharField(max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    translations = models.JSONField(default=dict, blank=True, help_text=TRANSLATIONS_HELP)
 
     class Meta:
         ordering = ["position", "code"]
 
     def __str__(self):
-        return self.name
+        return self.local_name
+
+    @property
+    def local_name(self):
+        return translated(self, "name")
 
 
 class Goal(models.Model):
@@ -152,13 +175,22 @@ class Goal(models.Model):
     title = models.CharField(max_length=200)
     text = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    translations = models.JSONField(default=dict, blank=True, help_text=TRANSLATIONS_HELP)
 
     class Meta:
         ordering = ["framework__position", "position", "code"]
         constraints = [models.UniqueConstraint(fields=["framework", "code"], name="unique_goal_code")]
 
     def __str__(self):
-        return f"{self.code} {self.title}"
+        return f"{self.code} {self.local_title}"
+
+    @property
+    def local_title(self):
+        return translated(self, "title")
+
+    @property
+    def local_text(self):
+        return translated(self, "text")
 
 
 class Objective(models.Model):
@@ -171,6 +203,7 @@ class Objective(models.Model):
     title = models.CharField(max_length=200, blank=True)
     text = models.TextField()
     position = models.PositiveSmallIntegerField(default=0)
+    translations = models.JSONField(default=dict, blank=True, help_text=TRANSLATIONS_HELP)
 
     class Meta:
         ordering = ["framework__position", "position", "code"]
@@ -179,8 +212,21 @@ class Objective(models.Model):
         return f"{self.code} {self.short_text}"
 
     @property
+    def local_title(self):
+        return translated(self, "title")
+
+    @property
+    def local_text(self):
+        return translated(self, "text")
+
+    @property
     def short_text(self):
-        return self.title or (self.text if len(self.text) <= 90 else self.text[:87] + "...")
+        """Its title, or the start of its text, in the reader's language."""
+        return short(self.local_title, self.local_text)
+
+
+def short(title, text):
+    return title or (text if len(text) <= 90 else text[:87] + "...")
 
 
 class Activity(models.Model):

@@ -131,8 +131,8 @@ def eligibility(through, query, candidate):
     if through["listed"]:
         if yours:
             return _("Your country is listed among the eligible countries")
-        return _("%(country)s is listed among the eligible countries") % {"country": country.name}
+        return _("%(country)s is listed among the eligible countries") % {"country": country.local_name}
     names = ", ".join(str(group_name(code)) for code in through["groups"])
     if yours:
         return _("Your country is eligible: %(groups)s") % {"groups": names}
-    return _("%(country)s is eligible: %(groups)s") % {"country": country.name, "groups": names}
+    return _("%(country)s is eligible: %(groups)s") % {"country": country.local_name, "groups": names}

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django.db.models.functions import ExtractYear, TruncQuarter
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from matchmaking.choices import (
@@ -22,6 +23,7 @@ from matchmaking.models import (
     Opportunity,
     Outcome,
 )
+from matchmaking.models.reference import short
 
 # `other` adds up values of different units, so it is never totalled.
 TOTALLED_INDICATORS = [key for key in Indicator.values if key != Indicator.OTHER]
@@ -151,8 +153,22 @@ def number(value):
     return value
 
 
-def objective_title(title, text):
-    return title or (text if len(text) <= 90 else text[:87] + "...")
+def _local(translations):
+    return (translations or {}).get((get_language() or "en").split("-")[0], {})
+
+
+def goal_title(row):
+    """The title of an objective's goal, read with `.values("goal__title", "goal__translations")`."""
+    if row["goal__title"] is None:
+        return None
+    return _local(row["goal__translations"]).get("title") or row["goal__title"]
+
+
+def objective_title(row):
+    """The short title of an objective read with `.values("title", "text", "translations")`, in the
+    reader's language."""
+    local = _local(row["translations"])
+    return short(local.get("title") or row["title"], local.get("text") or row["text"])
 
 
 def quarter_of(value):

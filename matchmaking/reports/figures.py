@@ -21,6 +21,7 @@ from matchmaking.models import (
 from .base import (
     PERIODS,
     TOTALLED_INDICATORS,
+    goal_title,
     group_label,
     grouped,
     match_scope,
@@ -131,7 +132,17 @@ def objectives(filters):
     unframed = replace(filters, framework=None)  # the objectives are already those of the framework
     figures = (
         objective_rows(filters)
-        .values("id", "code", "title", "text", "framework__code", "goal__code", "goal__title")
+        .values(
+            "id",
+            "code",
+            "title",
+            "text",
+            "translations",
+            "framework__code",
+            "goal__code",
+            "goal__title",
+            "goal__translations",
+        )
         .annotate(
             **opportunity_figures(unframed, "opportunities__"),
             **match_figures(unframed, "opportunities__request_matches__", "opportunities__offer_matches__"),
@@ -145,9 +156,9 @@ def objectives(filters):
         {
             "framework": row["framework__code"],
             "goal": row["goal__code"],
-            "goal_title": row["goal__title"],
+            "goal_title": goal_title(row),
             "objective": row["code"],
-            "title": objective_title(row["title"], row["text"]),
+            "title": objective_title(row),
             **_opportunities(row),
             "matches": _matches(row),
             "outcomes": outcomes[row["id"]]["outcome_count"],

@@ -34,7 +34,7 @@ def uncovered_objectives(filters):
     unframed = replace(filters, framework=None)
     rows = (
         objective_rows(filters)
-        .values("code", "title", "text", "framework__code", "goal__code")
+        .values("code", "title", "text", "translations", "framework__code", "goal__code")
         .annotate(**_requests_without_offers(unframed, "opportunities__"))
         .filter(open_requests__gt=0, open_offers=0)
         .order_by("-open_requests", "framework__position", "position", "code")
@@ -44,7 +44,7 @@ def uncovered_objectives(filters):
             "framework": row["framework__code"],
             "goal": row["goal__code"],
             "objective": row["code"],
-            "title": objective_title(row["title"], row["text"]),
+            "title": objective_title(row),
             "open_requests": row["open_requests"],
         }
         for row in rows

@@ -98,7 +98,7 @@ def designate_focal_point(request):
         messages.success(
             request,
             _("%(name)s is the official national focal point of %(country)s.")
-            % {"name": organization.name, "country": organization.focal_point_of.name},
+            % {"name": organization.name, "country": organization.focal_point_of.local_name},
         )
     else:
         for errors in form.errors.values():

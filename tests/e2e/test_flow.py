@@ -68,7 +68,7 @@ def test_a_cooperation_from_request_to_outcome(new_page, screenshot, cast):
     sign_in(party, "marie", PASSWORD)
     party.goto(party.base_url + "/postings/new/?direction=request")
     expect(party.get_by_role("heading", level=1)).to_have_text("Publier une offre ou une demande")
-    party.get_by_label("Titre").fill(REQUEST_TITLE)
+    party.get_by_role("textbox", name="Titre").fill(REQUEST_TITLE)
     party.get_by_label("Description").fill(REQUEST_TEXT)
     party.get_by_label("Type de coopération").select_option("hosting")
     party.get_by_label("Systèmes d'information").check()  # the vocabulary, in French
