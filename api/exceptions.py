@@ -24,16 +24,27 @@ class ConflictError(exceptions.APIException):
 
 
 def exception_handler(exc, context):
+    """Errors that say `detail` also say `code`: the same in every language, for programs (a
+    domain rule's code, or DRF's: "not_found", "throttled", "permission_denied", ...)."""
     if isinstance(exc, Conflict):
-        exc = ConflictError(exc.message)
+        exc = ConflictError(exc.message, code=exc.code)
     elif isinstance(exc, NotAllowed):
-        exc = exceptions.PermissionDenied(exc.message)
+        exc = exceptions.PermissionDenied(exc.message, code=exc.code)
     elif isinstance(exc, ServiceError):
-        exc = exceptions.ValidationError({exc.field or api_settings.NON_FIELD_ERRORS_KEY: [exc.message]})
+        error = exceptions.ErrorDetail(str(exc.message), code=exc.code)
+        exc = exceptions.ValidationError({exc.field or api_settings.NON_FIELD_ERRORS_KEY: [error]})
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge(
             f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
         )
-    return views.exception_handler(exc, context)
+    response = views.exception_handler(exc, context)
+    detail = getattr(exc, "detail", None)
+    if (
+        response is not None
+        and isinstance(detail, exceptions.ErrorDetail)
+        and isinstance(response.data, dict)
+    ):
+        response.data["code"] = detail.code
+    return response

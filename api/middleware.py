@@ -31,7 +31,11 @@ class IdempotencyMiddleware:
             return self.get_response(request)
         if not key or len(key) > MAX_LENGTH or not key.isascii() or not key.isprintable():
             return JsonResponse(
-                {"detail": f"{HEADER} must be 1 to {MAX_LENGTH} printable ASCII characters."}, status=400
+                {
+                    "detail": f"{HEADER} must be 1 to {MAX_LENGTH} printable ASCII characters.",
+                    "code": "invalid_key",
+                },
+                status=400,
             )
         try:
             fingerprint = fingerprint_of(request)
@@ -94,7 +98,8 @@ def replay(record, fingerprint):
     if record.fingerprint != fingerprint:
         return JsonResponse(
             {
-                "detail": f"This {HEADER} was used for another request in the last {settings.IDEMPOTENCY_KEY_HOURS} hours."
+                "detail": f"This {HEADER} was used for another request in the last {settings.IDEMPOTENCY_KEY_HOURS} hours.",
+                "code": "key_reused",
             },
             status=422,
         )

@@ -14,7 +14,7 @@ ANONYMOUS_READS = (IsAuthenticatedOrReadOnly, IsEditorOrReadOnly)
 
 ERROR_SCHEMA = {
     "type": "object",
-    "properties": {"detail": {"type": "string"}},
+    "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
     "required": ["detail"],
 }
 VALIDATION_ERROR_SCHEMA = {
@@ -25,6 +25,10 @@ VALIDATION_ERROR_SCHEMA = {
     ),
     "properties": {
         "detail": {"type": "string"},
+        "code": {
+            "type": "string",
+            "description": "With `detail`: what was refused, the same in every language.",
+        },
         "non_field_errors": {"type": "array", "items": {"type": "string"}},
     },
     "additionalProperties": {
@@ -37,9 +41,11 @@ VALIDATION_ERROR_SCHEMA = {
 
 
 class ErrorSerializer(serializers.Serializer):
-    """An error that is not about the input: 401, 403, 404, 409."""
+    """An error that is not about the input: 401, 403, 404, 409. `detail` is said in the language of
+    the request (Accept-Language); `code` is the same in every language."""
 
     detail = serializers.CharField()
+    code = serializers.CharField(required=False)
 
 
 class ValidationErrorSerializer(serializers.Serializer):

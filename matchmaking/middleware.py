@@ -136,7 +136,7 @@ class DatabaseErrorMiddleware:
         if isinstance(exception, DataError):
             logger.warning("Invalid data in %s %s: %s", request.method, request.path, exception)
             message = INVALID_DATA if nothing_saved(request, exception) else INVALID_DATA_UNKNOWN
-            return answer(request, 400, "Bad request", message)
+            return answer(request, 400, "Bad request", message, code="invalid_data")
         return None
 
 
@@ -146,12 +146,12 @@ def nothing_saved(request, exception):
 
 
 def unavailable(request, message):
-    response = answer(request, 503, "Service unavailable", message)
+    response = answer(request, 503, "Service unavailable", message, code="database_unavailable")
     response["Retry-After"] = str(settings.DATABASE_RETRY_AFTER)
     return response
 
 
-def answer(request, status, title, message):
+def answer(request, status, title, message, code):
     if request.path.startswith("/api/") or "json" in request.headers.get("Accept", ""):
-        return JsonResponse({"detail": message}, status=status)
+        return JsonResponse({"detail": message, "code": code}, status=status)
     return HttpResponse(PAGE.format(title=title, message=message), status=status)

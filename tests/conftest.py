@@ -2,7 +2,9 @@
 an outsider, an anonymous client and a staff moderator."""
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from matchmaking.choices import MemberRole
@@ -175,6 +177,15 @@ def party_draft(party):
 def fast_password_hasher(settings):
     """The default hasher takes a good part of a second per user; the cast needs no strong hashes."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language: a request in another language (LocaleMiddleware
+    activates it for the thread) must not leave it to the next test's direct calls."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -54,7 +54,7 @@ def test_admin_cannot_take_a_step_the_status_does_not_allow(admin_client, propos
     messages = run_action(admin_client, "match", "start", [proposal])
     proposal.refresh_from_db()
     assert proposal.status == MatchStatus.PROPOSED
-    assert any("only an accepted match can be started" in message for message in messages)
+    assert any("Only an accepted match can be started." in message for message in messages)
     assert not MatchEvent.objects.filter(match=proposal, to_status=MatchStatus.IN_PROGRESS).exists()
 
 

@@ -97,7 +97,7 @@ def test_interest_in_a_closed_offer_is_a_409(client_for, party_request, institut
     data = {"request": party_request.pk, "offer": institute_offer.pk}
     response = client_for("party_editor").post(URL, data, format="json")
     assert response.status_code == 409
-    assert response.json() == {"detail": "The offer is not open."}
+    assert response.json() == {"detail": "The offer is not open.", "code": "not_open"}
 
 
 def test_interest_twice_in_the_same_pair_is_a_409(client_for, proposed):
@@ -239,14 +239,33 @@ def test_a_step_the_state_does_not_allow_is_a_409(client_for, proposed, action, 
     who = "party_editor" if action == "withdraw" else "institute_editor"
     response = client_for(who).post(step_url(proposed, action), {}, format="json")
     assert response.status_code == 409
-    assert before in response.json()["detail"]
+    assert response.json()["code"] == "wrong_status"
+    assert str(MatchStatus(before).label) in response.json()["detail"]
     assert Match.objects.get(pk=proposed.pk).status == before
 
 
 def test_withdrawing_someone_elses_interest_is_a_403(client_for, proposed):
     response = client_for("institute_editor").post(step_url(proposed, "withdraw"), {}, format="json")
     assert response.status_code == 403
-    assert response.json() == {"detail": "Only the side that expressed interest may withdraw it."}
+    assert response.json() == {
+        "detail": "Only the side that expressed interest may withdraw it.",
+        "code": "not_the_initiator",
+    }
+
+
+def test_errors_are_said_in_the_language_of_the_request_with_a_code_for_programs(client_for, proposed):
+    Match.objects.filter(pk=proposed.pk).update(status="declined")
+    client = client_for("institute_editor")
+    answers = {
+        language: client.post(
+            step_url(proposed, "accept"), {}, format="json", HTTP_ACCEPT_LANGUAGE=language
+        ).json()
+        for language in ("en", "fr", "es", "ar", "zh-hans", "ru", "pt")
+    }
+    assert {answer["code"] for answer in answers.values()} == {"wrong_status"}
+    details = [answer["detail"] for answer in answers.values()]
+    assert len(set(details)) == 7, details  # one sentence per language
+    assert answers["en"]["detail"] == "This match is “Declined”. Only a proposed match can be accepted."
 
 
 def test_completing_records_the_outcome(client_for, in_progress, party_request, institute_offer):

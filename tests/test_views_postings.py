@@ -470,3 +470,49 @@ def test_interest_in_an_expired_opportunity_is_refused(client_as, institute_edit
     )
     assert not Match.objects.exists()
     assert "has ended" in response.text
+
+
+def test_a_refused_interest_keeps_what_was_typed(client_as, institute_editor, institute_offer, party):
+    old = make_opportunity(party, "request", "Ended", ends_on=TODAY - datetime.timedelta(days=1))
+    client = client_as(institute_editor)
+    response = client.post(
+        reverse("web:express_interest", args=[institute_offer.pk]),
+        {"partner": old.pk, "message": "We can host your site from March."},
+        follow=True,
+    )
+    assert "has ended" in response.text
+    # the draft comes back once, for the recommendation it was typed for
+    assert response.context["interest_draft"] == {
+        "partner": old.pk,
+        "message": "We can host your site from March.",
+    }
+    assert client.get(reverse("web:opportunity", args=[institute_offer.pk])).context["interest_draft"] == {}
+
+
+def test_an_unverified_organization_is_told_why_it_cannot_express_interest_yet(
+    client_as, party_editor, party, institute_offer, fake_embedder
+):
+    """The first use of a focal point whose organization waits for verification."""
+    from matchmaking.services.opportunities import create_opportunity
+
+    pending = create_opportunity(
+        user=party_editor,
+        data={
+            "direction": "request",
+            "title": "Hosting for our national CHM website",
+            "description": "Our server fails; we need a host.",
+            "organization": party,
+            "cooperation_type_id": "hosting",
+        },
+    )
+    client = client_as(party_editor)
+    client.post(reverse("web:set_language"), {"language": "fr", "next": "/"})
+    page = client.get(reverse("web:opportunity", args=[pending.pk])).text
+    assert "Exprimer un intérêt" not in page
+    response = client.post(
+        reverse("web:express_interest", args=[pending.pk]),
+        {"partner": institute_offer.pk, "message": "Bonjour"},
+        follow=True,
+    )
+    assert not Match.objects.exists()
+    assert "secrétariat" in response.text  # the real reason, in French

@@ -13,12 +13,14 @@ the other side's editors.
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from matchmaking.choices import (
     ACTIVE_MATCH_STATUSES,
     Direction,
     MatchStatus,
     MemberRole,
+    Moderation,
     NotificationKind,
     OpportunityStatus,
 )
@@ -39,12 +41,22 @@ TRANSITIONS = {
     "cancel": ((MatchStatus.ACCEPTED, MatchStatus.IN_PROGRESS), MatchStatus.CANCELLED, EITHER),
 }
 PAST = {
-    "accept": "accepted",
-    "decline": "declined",
-    "withdraw": "withdrawn",
-    "start": "started",
-    "complete": "completed",
-    "cancel": "cancelled",
+    "accept": _("accepted"),
+    "decline": _("declined"),
+    "withdraw": _("withdrawn"),
+    "start": _("started"),
+    "complete": _("completed"),
+    "cancel": _("cancelled"),
+}
+UNDER_WAY = _("These two postings already have a match under way.")
+# Why a step is refused in the match's current status.
+STEP_RULES = {
+    "accept": _("Only a proposed match can be accepted."),
+    "decline": _("Only a proposed match can be declined."),
+    "withdraw": _("Only a proposed match can be withdrawn."),
+    "start": _("Only an accepted match can be started."),
+    "complete": _("Only a match in progress can be completed."),
+    "cancel": _("Only an accepted match, or one in progress, can be cancelled."),
 }
 
 
@@ -95,16 +107,25 @@ def check_step(match, user, action):
     sources, _target, side = TRANSITIONS[action]
     sides = sides_of(match, user)
     if not sides:
-        raise NotAllowed("Only the editors of the two organizations, and staff, may act on this match.")
+        raise NotAllowed(
+            _("Only the editors of the two organizations, and staff, may act on this match."),
+            code="not_a_side",
+        )
     if match.status not in sources:
-        states = " or ".join(str(s).replace("_", " ") for s in sources)
-        current = match.status.replace("_", " ")
-        article = "an" if states[0] in "aeiou" else "a"
-        raise Conflict(f"This match is {current}: only {article} {states} match can be {PAST[action]}.")
+        raise Conflict(
+            _("This match is “%(status)s”. %(rule)s")
+            % {"status": match.get_status_display(), "rule": STEP_RULES[action]},
+            code="wrong_status",
+        )
     if side == RESPONDER and RESPONDER not in sides:
-        raise NotAllowed(f"Only the other side's editors may {action} this expression of interest.")
+        raise NotAllowed(
+            _("Only the other side's editors may answer this expression of interest."),
+            code="not_the_responder",
+        )
     if side == INITIATOR and INITIATOR not in sides:
-        raise NotAllowed("Only the side that expressed interest may withdraw it.")
+        raise NotAllowed(
+            _("Only the side that expressed interest may withdraw it."), code="not_the_initiator"
+        )
 
 
 def check_matchable(request, offer, today=None):
@@ -116,15 +137,36 @@ def check_matchable(request, offer, today=None):
     live = set(pair.live(today).values_list("pk", flat=True))
     with_room = set(pair.with_capacity_left().values_list("pk", flat=True))
     for opportunity in (request, offer):
-        kind = opportunity.get_direction_display().lower()
+        said = UNMATCHABLE[opportunity.direction]
         if opportunity.pk not in live:
             if opportunity.status != OpportunityStatus.OPEN:
-                raise Conflict(f"The {kind} is not open.")
-            raise Conflict(f"The {kind} has ended or its application deadline has passed.")
+                raise Conflict(said["not_open"], code="not_open")
+            if opportunity.moderation != Moderation.APPROVED:
+                raise Conflict(said["not_approved"], code="not_approved")
+            raise Conflict(said["ended"], code="ended")
         if opportunity.pk not in with_room:
-            raise Conflict(f"The {kind} has no capacity left.")
+            raise Conflict(said["full"], code="no_capacity")
     if not Opportunity.objects.filter(pk=offer.pk).eligible_for(request.organization.country_id).exists():
-        raise Conflict("The requesting organization's country is not eligible for this offer.")
+        raise Conflict(
+            _("The requesting organization's country is not eligible for this offer."), code="not_eligible"
+        )
+
+
+# Why two postings cannot be matched, said of the request or of the offer.
+UNMATCHABLE = {
+    Direction.REQUEST: {
+        "not_open": _("The request is not open."),
+        "not_approved": _("The request waits for the secretariat's approval."),
+        "ended": _("The request has ended or its application deadline has passed."),
+        "full": _("The request has no capacity left."),
+    },
+    Direction.OFFER: {
+        "not_open": _("The offer is not open."),
+        "not_approved": _("The offer waits for the secretariat's approval."),
+        "ended": _("The offer has ended or its application deadline has passed."),
+        "full": _("The offer has no capacity left."),
+    },
+}
 
 
 def _initiator(user, request, offer, initiated_by):
@@ -132,16 +174,27 @@ def _initiator(user, request, offer, initiated_by):
     sides = {request.organization_id, offer.organization_id}
     if initiated_by is not None:
         if initiated_by.pk not in sides:
-            raise ServiceError("Interest is expressed by one of the two organizations.", field="initiated_by")
+            raise ServiceError(
+                _("Interest is expressed by one of the two organizations."),
+                field="initiated_by",
+                code="invalid",
+            )
         if not initiated_by.has_editor(user):
-            raise NotAllowed("Only the organization's editors, and staff, may express interest for it.")
+            raise NotAllowed(
+                _("Only the organization's editors, and staff, may express interest for it."),
+                code="not_an_editor",
+            )
         return initiated_by.pk
     mine = sides if user.is_authenticated and user.is_staff else sides & editor_organization_ids(user)
     if not mine:
-        raise NotAllowed("Only the editors of one of the two organizations may express interest.")
+        raise NotAllowed(
+            _("Only the editors of one of the two organizations may express interest."), code="not_a_side"
+        )
     if len(mine) > 1:
         raise ServiceError(
-            "Say for which of the two organizations you express interest.", field="initiated_by"
+            _("Say for which of the two organizations you express interest."),
+            field="initiated_by",
+            code="required",
         )
     [initiator_id] = mine
     return initiator_id
@@ -152,16 +205,18 @@ def express_interest(*, user, request, offer, message="", initiated_by=None):
     opportunity. A user who edits for both sides, or staff editing for neither, names the side in
     `initiated_by`."""
     if request.direction != Direction.REQUEST:
-        raise ServiceError("This posting is not a request.", field="request")
+        raise ServiceError(_("This posting is not a request."), field="request", code="not_a_request")
     if offer.direction != Direction.OFFER:
-        raise ServiceError("This posting is not an offer.", field="offer")
+        raise ServiceError(_("This posting is not an offer."), field="offer", code="not_an_offer")
     if request.organization_id == offer.organization_id:
-        raise ServiceError("An organization cannot match its own postings.", field="offer")
+        raise ServiceError(
+            _("An organization cannot match its own postings."), field="offer", code="own_posting"
+        )
     initiator_id = _initiator(user, request, offer, initiated_by)
     with transaction.atomic():
         check_matchable(request, offer)
         if Match.objects.filter(request=request, offer=offer, status__in=ACTIVE_MATCH_STATUSES).exists():
-            raise Conflict("These two postings already have a match under way.")
+            raise Conflict(UNDER_WAY, code="under_way")
         try:
             with transaction.atomic():
                 match = Match.objects.create(
@@ -172,7 +227,7 @@ def express_interest(*, user, request, offer, message="", initiated_by=None):
                     message=message,
                 )
         except IntegrityError as error:  # the same pair, at the same moment
-            raise Conflict("These two postings already have a match under way.") from error
+            raise Conflict(UNDER_WAY, code="under_way") from error
         MatchEvent.objects.create(match=match, actor=user, to_status=MatchStatus.PROPOSED, note=message)
         audit.record(match, user=user, operation="express_interest")
         match = Match.objects.with_sides().get(pk=match.pk)

@@ -4,6 +4,7 @@ national focal point."""
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from matchmaking.choices import Moderation
 from matchmaking.models import Opportunity, Organization
@@ -14,7 +15,7 @@ from .errors import NotAllowed, ServiceError
 
 def _check_staff(user):
     if not (user is not None and user.is_authenticated and user.is_staff):
-        raise NotAllowed("Only staff moderate.")
+        raise NotAllowed(_("Only staff moderate."), code="staff_only")
 
 
 def _moderate(opportunity, *, user, operation, moderation, reason=""):
@@ -38,7 +39,9 @@ def hide_opportunity(opportunity, *, user, reason):
     """Staff hide an opportunity from everyone but its organization, with a reason its editors see."""
     reason = (reason or "").strip()
     if not reason:
-        raise ServiceError("Say why the posting is hidden: its editors will read it.", field="reason")
+        raise ServiceError(
+            _("Say why the posting is hidden: its editors will read it."), field="reason", code="required"
+        )
     return _moderate(
         opportunity, user=user, operation="hide_opportunity", moderation=Moderation.HIDDEN, reason=reason
     )

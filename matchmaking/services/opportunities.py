@@ -4,6 +4,7 @@ of text schedules a new embedding (which also reads the text's language, see `em
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from matchmaking.choices import Moderation, OpportunityStatus
 from matchmaking.models import Match, Opportunity, OpportunityEmbedding
@@ -103,9 +104,15 @@ def _check_status_change(current, new):
     if new == current:
         return
     if new == OpportunityStatus.DRAFT:
-        raise ServiceError("A published posting cannot return to draft; close it instead.", field="status")
+        raise ServiceError(
+            _("A published posting cannot return to draft; close it instead."),
+            field="status",
+            code="no_return_to_draft",
+        )
     if current == OpportunityStatus.CLOSED:
-        raise ServiceError("Use the reopen action to open a closed posting again.", field="status")
+        raise ServiceError(
+            _("Use the reopen action to open a closed posting again."), field="status", code="use_reopen"
+        )
 
 
 def reopen_opportunity(opportunity, *, user, today=None):
@@ -114,11 +121,12 @@ def reopen_opportunity(opportunity, *, user, today=None):
     with transaction.atomic():
         opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
         if opportunity.status != OpportunityStatus.CLOSED:
-            raise Conflict("Only a closed posting can be reopened.")
+            raise Conflict(_("Only a closed posting can be reopened."), code="not_closed")
         if opportunity.is_expired(today):
             raise ServiceError(
-                "This posting has ended or its application deadline has passed: change its dates first.",
+                _("This posting has ended or its application deadline has passed: change its dates first."),
                 field="ends_on",
+                code="ended",
             )
         before = audit.snapshot(opportunity)
         opportunity.status = OpportunityStatus.OPEN
@@ -132,7 +140,7 @@ def close_opportunity(opportunity, *, user):
     with transaction.atomic():
         opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
         if opportunity.status == OpportunityStatus.CLOSED:
-            raise Conflict("This posting is already closed.")
+            raise Conflict(_("This posting is already closed."), code="already_closed")
         before = audit.snapshot(opportunity)
         opportunity.status = OpportunityStatus.CLOSED
         opportunity.save(update_fields=["status", "updated_at"])
@@ -150,6 +158,8 @@ def delete_opportunity(opportunity, *, user):
     with transaction.atomic():
         opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
         if has_matches(opportunity):
-            raise Conflict("A posting with matches cannot be deleted: close it instead.")
+            raise Conflict(
+                _("A posting with matches cannot be deleted: close it instead."), code="has_matches"
+            )
         audit.record_deletion(opportunity, user=user, operation="delete_opportunity", m2m=LIST_FIELDS)
         opportunity.delete()

@@ -2,6 +2,7 @@
 verified changes only through `moderation`."""
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from matchmaking.choices import MemberRole
 from matchmaking.models import Membership, Organization
@@ -10,12 +11,12 @@ from . import audit, moderation
 from .errors import NotAllowed, ServiceError
 
 FIELDS = ("name", "kind", "country", "website")
-STAFF_VERIFY = "Only staff may change whether an organization is verified."
+STAFF_VERIFY = _("Only staff may change whether an organization is verified.")
 
 
 def _check_verified_by_staff(user, verified, current):
     if verified is not None and verified != current and not user.is_staff:
-        raise ServiceError(STAFF_VERIFY, field="verified")
+        raise ServiceError(STAFF_VERIFY, field="verified", code="staff_only")
 
 
 def create_organization(*, user, data):
@@ -76,7 +77,9 @@ def update_organization(organization, *, user, data):
     with transaction.atomic():
         organization = Organization.objects.select_for_update().get(pk=organization.pk)
         if not organization.has_editor(user):
-            raise NotAllowed("Only the organization's editors and staff may change this.")
+            raise NotAllowed(
+                _("Only the organization's editors and staff may change this."), code="not_an_editor"
+            )
         _check_verified_by_staff(user, verified, organization.verified)
         before = audit.snapshot(organization)
         identity = [getattr(organization, name) for name in IDENTITY_FIELDS]
@@ -101,8 +104,8 @@ def delete_organization(organization, *, user):
     with transaction.atomic():
         organization = Organization.objects.select_for_update().get(pk=organization.pk)
         if not user.is_staff:
-            raise NotAllowed("Only staff may delete an organization.")
+            raise NotAllowed(_("Only staff may delete an organization."), code="staff_only")
         if organization.opportunities.exists():
-            raise ServiceError("An organization that has posted cannot be deleted.")
+            raise ServiceError(_("An organization that has posted cannot be deleted."), code="has_postings")
         audit.record_deletion(organization, user=user, operation="delete_organization")
         organization.delete()

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from matchmaking.choices import NotificationKind
 from matchmaking.models import Objective, Outcome, OutcomeIndicator
@@ -65,7 +66,10 @@ def clean_outcome(data, *, partial=False):
     defaults filled in; `objectives` None means the opportunities' objectives."""
     unknown = set(data) - set(OUTCOME_FIELDS)
     if unknown:
-        raise ServiceError(f"Unknown outcome fields: {', '.join(sorted(unknown))}.")
+        raise ServiceError(
+            _("Unknown outcome fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))},
+            code="unknown_fields",
+        )
     fields = dict(data)
     if not partial:
         fields.setdefault("achieved_on", None)
@@ -75,12 +79,14 @@ def clean_outcome(data, *, partial=False):
     if "summary" in fields:
         fields["summary"] = (fields["summary"] or "").strip()
         if not fields["summary"]:
-            raise ServiceError("Say what the cooperation achieved.", field="summary")
+            raise ServiceError(_("Say what the cooperation achieved."), field="summary", code="required")
     if "achieved_on" in fields:
         if fields["achieved_on"] is None:
             fields["achieved_on"] = timezone.localdate()
         if fields["achieved_on"] > timezone.localdate():
-            raise ServiceError("An outcome cannot be dated in the future.", field="achieved_on")
+            raise ServiceError(
+                _("An outcome cannot be dated in the future."), field="achieved_on", code="in_future"
+            )
     if "evidence_url" in fields:
         fields["evidence_url"] = fields["evidence_url"] or ""
     if "indicators" in fields:
@@ -100,7 +106,11 @@ def clean_indicator(row):
         indicator.full_clean(exclude=["outcome"])
     except ValidationError as error:
         messages = "; ".join(f"{field}: {' '.join(errs)}" for field, errs in error.message_dict.items())
-        raise ServiceError(f"Indicator {row['key']!s}: {messages}", field="indicators") from error
+        raise ServiceError(
+            _("Indicator %(key)s: %(messages)s") % {"key": row["key"], "messages": messages},
+            field="indicators",
+            code="invalid",
+        ) from error
     return {name: getattr(indicator, name) for name in row}
 
 
@@ -116,11 +126,15 @@ def update_outcome(outcome, *, user, data):
         )
         match = outcome.match
         if not sides_of(match, user):
-            raise NotAllowed("Only the editors of the two organizations, and staff, may change this outcome.")
+            raise NotAllowed(
+                _("Only the editors of the two organizations, and staff, may change this outcome."),
+                code="not_a_side",
+            )
         if not user.is_staff and timezone.now() > outcome.editable_until:
             raise Conflict(
-                f"This outcome can no longer be changed: it could be for {settings.OUTCOME_EDIT_DAYS} days, "
-                f"until {outcome.editable_until:%Y-%m-%d}."
+                _("This outcome can no longer be changed: it could be for %(days)s days, until %(date)s.")
+                % {"days": settings.OUTCOME_EDIT_DAYS, "date": f"{outcome.editable_until:%Y-%m-%d}"},
+                code="locked",
             )
         objectives = fields.pop("objectives", False)
         indicators = fields.pop("indicators", None)

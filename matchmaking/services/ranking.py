@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from matchmaking.choices import EmbeddingStatus
 from matchmaking.models import OpportunityEmbedding, RankerWeights
@@ -94,5 +95,8 @@ def revert_weights(*, user=None):
             .first()
         )
         if current is None:
-            raise Conflict("Ranking already uses the hand-set weights: there is nothing to go back from.")
+            raise Conflict(
+                _("Ranking already uses the hand-set weights: there is nothing to go back from."),
+                code="nothing_to_undo",
+            )
         return set_weights_in_use(current, user=user, in_use=False)

@@ -109,6 +109,8 @@ def opportunity_detail(request, pk):
             if is_member and not covers(opportunity.text_language)
             else ""
         ),
+        # What was typed in an expression of interest the service refused, to be typed again.
+        "interest_draft": request.session.pop(INTEREST_DRAFT, None) or {},
     }
     return render(request, "matchmaking/posting_detail.html", context)
 
@@ -222,6 +224,9 @@ def opportunity_reopen(request, pk):
     return _change_status(request, pk, reopen_opportunity, _("Open again: it is recommended again."))
 
 
+INTEREST_DRAFT = "interest_draft"
+
+
 @require_POST
 @login_required
 def express_interest(request, pk):
@@ -238,6 +243,7 @@ def express_interest(request, pk):
         match = matches.express_interest(user=request.user, message=form.cleaned_data["message"], **pair)
     except ServiceError as error:
         messages.error(request, error.message)
+        request.session[INTEREST_DRAFT] = {"partner": partner.pk, "message": form.cleaned_data["message"]}
         return redirect("web:opportunity", pk=opportunity.pk)
     messages.success(request, _("Interest expressed: the other organization has been told."))
     return redirect("web:match", pk=match.pk)
