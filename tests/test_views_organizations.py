@@ -335,3 +335,12 @@ def test_password_reset_does_not_reveal_unknown_addresses(client, db):
 def test_every_page_for_visitors_renders(client, party_request, institute_offer):
     for name in ("home", "browse", "search", "login", "signup", "password_reset"):
         assert client.get(reverse(f"web:{name}")).status_code == 200, name
+
+
+def test_the_last_editor_is_not_offered_to_remove_themselves(client_as, party_editor, party_viewer, party):
+    page = client_as(party_editor).get(org_url(party)).text
+    assert reverse("web:member_remove", args=[party.pk, party_editor.pk]) not in page
+    assert reverse("web:member_remove", args=[party.pk, party_viewer.pk]) in page
+    party.memberships.filter(user=party_viewer).update(role=MemberRole.EDITOR)
+    page = client_as(party_editor).get(org_url(party)).text
+    assert reverse("web:member_remove", args=[party.pk, party_editor.pk]) in page

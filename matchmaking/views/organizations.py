@@ -47,6 +47,7 @@ def organization_detail(request, pk):
         .order_by("-updated_at", "-id")
     )
     proposed = [m for m in matches if m.status == MatchStatus.PROPOSED]
+    memberships_list = list(organization.memberships.select_related("user").order_by("user__username"))
     context = {
         "organization": organization,
         "can_edit": organization.has_editor(request.user),
@@ -58,7 +59,9 @@ def organization_detail(request, pk):
         "past": [m for m in matches if m.status not in (MatchStatus.PROPOSED, *MATCH_ONGOING)][:20],
         "notifications": request.user.notifications.select_related("match")[:15],
         "unread": request.user.notifications.filter(read_at=None).count(),
-        "memberships": organization.memberships.select_related("user").order_by("user__username"),
+        "memberships": memberships_list,
+        # The last editor is not offered "remove": an organization keeps one.
+        "editor_count": sum(1 for membership in memberships_list if membership.role == MemberRole.EDITOR),
         "join_requests": organization.join_requests.select_related("user"),
         "member_form": MemberForm(),
         "roles": MemberRole.choices,

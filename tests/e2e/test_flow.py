@@ -188,3 +188,13 @@ def test_the_keyboard_reaches_the_content_first(new_page, cast):
     expect(skip).to_be_focused()
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile("#content$"))
+
+
+def test_a_long_unbroken_title_does_not_widen_the_page(new_page, cast):
+    Opportunity.objects.filter(pk=cast["offer"].pk).update(title="Hosting" + "x" * 190)
+    for width in (390, 1280):
+        page = new_page(width=width, height=844)
+        page.goto(page.base_url + f"/postings/{cast['offer'].pk}/")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.goto(page.base_url + "/postings/")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
