@@ -1,11 +1,10 @@
 """Organizations and their members: written through `matchmaking.services`."""
 
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from rest_framework import serializers
 
 from matchmaking.models import Country, Membership, Organization
-from matchmaking.services import memberships, organizations
+from matchmaking.services import accounts, memberships, organizations
 
 from .fields import COUNTRY_HINT, CodeField
 
@@ -84,11 +83,7 @@ class MembershipSerializer(serializers.ModelSerializer):
             return data
         if "email" not in data:
             raise serializers.ValidationError({"email": "This field is required to add a member."})
-        user = (
-            get_user_model()
-            .objects.filter(is_active=True, username=username, email__iexact=data.pop("email", None) or "")
-            .first()
-        )
+        user = accounts.account_named(username, data.pop("email"))
         if user is None:
             raise serializers.ValidationError({"username": NO_SUCH_ACCOUNT})
         data["user"] = user

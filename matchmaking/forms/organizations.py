@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from matchmaking.choices import MemberRole, OrganizationKind
 from matchmaking.models import Country, Organization
+from matchmaking.services import accounts
 
 from .fields import CountryChoiceField
 
@@ -30,13 +31,7 @@ class MemberForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if "username" in cleaned and "email" in cleaned:
-            cleaned["user"] = (
-                get_user_model()
-                .objects.filter(
-                    is_active=True, username=cleaned["username"].strip(), email__iexact=cleaned["email"]
-                )
-                .first()
-            )
+            cleaned["user"] = accounts.account_named(cleaned["username"], cleaned["email"])
             if cleaned["user"] is None:
                 raise ValidationError(_("No account has this username with this e-mail."))
         return cleaned

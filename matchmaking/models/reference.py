@@ -135,11 +135,27 @@ class Theme(VocabularyTerm):
         pass
 
 
+def local_fields(translations, language=None):
+    """The fields of a framework, goal or objective translated into the reader's language, from its
+    `translations` (language -> field -> text, from matchmaking/data/framework_translations.json)."""
+    return (translations or {}).get((language or get_language() or "en").split("-")[0], {})
+
+
 def translated(row, field, language=None):
-    """A field of a framework, goal or objective in the reader's language (`translations`: language
-    -> field -> text, from matchmaking/data/framework_translations.json), else the English one."""
-    language = (language or get_language() or "en").split("-")[0]
-    return (row.translations or {}).get(language, {}).get(field) or getattr(row, field)
+    """A field of a framework, goal or objective in the reader's language, else the English one."""
+    return local_fields(row.translations, language).get(field) or getattr(row, field)
+
+
+class LocalTitleAndText:
+    """The title and text of a goal or objective in the reader's language."""
+
+    @property
+    def local_title(self):
+        return translated(self, "title")
+
+    @property
+    def local_text(self):
+        return translated(self, "text")
 
 
 TRANSLATIONS_HELP = _(
@@ -167,7 +183,7 @@ class Framework(models.Model):
         return translated(self, "name")
 
 
-class Goal(models.Model):
+class Goal(LocalTitleAndText, models.Model):
     """A goal of a framework."""
 
     framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="goals")
@@ -184,16 +200,8 @@ class Goal(models.Model):
     def __str__(self):
         return f"{self.code} {self.local_title}"
 
-    @property
-    def local_title(self):
-        return translated(self, "title")
 
-    @property
-    def local_text(self):
-        return translated(self, "text")
-
-
-class Objective(models.Model):
+class Objective(LocalTitleAndText, models.Model):
     """An objective (CHM plan) or target (GBF) that opportunities and outcomes serve; codes are unique
     across frameworks ("1.1", "GBF-TARGET-01")."""
 
@@ -210,14 +218,6 @@ class Objective(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.short_text}"
-
-    @property
-    def local_title(self):
-        return translated(self, "title")
-
-    @property
-    def local_text(self):
-        return translated(self, "text")
 
     @property
     def short_text(self):

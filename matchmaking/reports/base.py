@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django.db.models.functions import ExtractYear, TruncQuarter
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from matchmaking.choices import (
@@ -23,7 +22,7 @@ from matchmaking.models import (
     Opportunity,
     Outcome,
 )
-from matchmaking.models.reference import short
+from matchmaking.models.reference import local_fields, short
 
 # `other` adds up values of different units, so it is never totalled.
 TOTALLED_INDICATORS = [key for key in Indicator.values if key != Indicator.OTHER]
@@ -153,21 +152,17 @@ def number(value):
     return value
 
 
-def _local(translations):
-    return (translations or {}).get((get_language() or "en").split("-")[0], {})
-
-
 def goal_title(row):
     """The title of an objective's goal, read with `.values("goal__title", "goal__translations")`."""
     if row["goal__title"] is None:
         return None
-    return _local(row["goal__translations"]).get("title") or row["goal__title"]
+    return local_fields(row["goal__translations"]).get("title") or row["goal__title"]
 
 
 def objective_title(row):
     """The short title of an objective read with `.values("title", "text", "translations")`, in the
     reader's language."""
-    local = _local(row["translations"])
+    local = local_fields(row["translations"])
     return short(local.get("title") or row["title"], local.get("text") or row["text"])
 
 

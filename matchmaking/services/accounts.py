@@ -26,6 +26,16 @@ def account_with_email(email):
     return get_user_model().objects.filter(email__iexact=email).first()
 
 
+def account_named(username, email):
+    """The active account with this username and this e-mail, or None: adding a member takes both,
+    so that an unknown username and a wrong e-mail get the same answer."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, username=username.strip(), email__iexact=email)
+        .first()
+    )
+
+
 def sign_up(*, username, email, password, organization=None, join=None, message=""):
     """Opens an account, not active until confirmed, with either a new organization (`organization`:
     its fields) or a request to join one (`join`). Returns the account, or None when an account
