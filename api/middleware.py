@@ -12,6 +12,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError, transact
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from api.models import IdempotentRequest
 from matchmaking.middleware import UNAVAILABLE_UNKNOWN, unavailable
@@ -32,7 +33,8 @@ class IdempotencyMiddleware:
         if not key or len(key) > MAX_LENGTH or not key.isascii() or not key.isprintable():
             return JsonResponse(
                 {
-                    "detail": f"{HEADER} must be 1 to {MAX_LENGTH} printable ASCII characters.",
+                    "detail": _("%(header)s must be 1 to %(max)d printable ASCII characters.")
+                    % {"header": HEADER, "max": MAX_LENGTH},
                     "code": "invalid_key",
                 },
                 status=400,
@@ -98,7 +100,8 @@ def replay(record, fingerprint):
     if record.fingerprint != fingerprint:
         return JsonResponse(
             {
-                "detail": f"This {HEADER} was used for another request in the last {settings.IDEMPOTENCY_KEY_HOURS} hours.",
+                "detail": _("This %(header)s was used for another request in the last %(hours)d hours.")
+                % {"header": HEADER, "hours": settings.IDEMPOTENCY_KEY_HOURS},
                 "code": "key_reused",
             },
             status=422,

@@ -1,6 +1,5 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
-from django.views.i18n import set_language
 
 from matchmaking.views import accounts, dashboard, matches, moderation, opportunities, organizations
 
@@ -40,7 +39,7 @@ auth = [
     path("accounts/signup/done/", accounts.signup_done, name="signup_done"),
     path("accounts/confirm/", accounts.confirm_again, name="confirm_again"),
     path("accounts/confirm/<uidb64>/<token>/", accounts.confirm_email, name="confirm_email"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", accounts.switch_language, name="set_language"),
 ]
 
 urlpatterns = [

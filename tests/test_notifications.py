@@ -356,12 +356,61 @@ def test_a_notification_is_marked_read(client_for, proposed, institute_editor):
 
 def test_alerts_are_switched_off_and_on(client_for, institute_editor):
     client = client_for("institute_editor")
-    assert client.get(f"{NOTIFICATIONS}preferences/").json() == {"email": True, "suggestions": True}
+    assert client.get(f"{NOTIFICATIONS}preferences/").json() == {
+        "email": True,
+        "suggestions": True,
+        "language": "",
+    }
     response = client.patch(f"{NOTIFICATIONS}preferences/", {"suggestions": False}, format="json")
-    assert response.json() == {"email": True, "suggestions": False}
+    assert response.json() == {"email": True, "suggestions": False, "language": ""}
     assert alert_preferences(institute_editor).suggestions is False
     assert client_for("anonymous").get(f"{NOTIFICATIONS}preferences/").status_code == 401
 
 
 def test_match_notifications_point_at_their_match(proposed, institute_editor):
     assert Match.objects.get(pk=Notification.objects.get(user=institute_editor).match_id) == proposed
+
+
+# --------------------------------------------------------------------------- the recipient's language
+
+
+def test_each_recipient_is_told_in_their_own_language(
+    mails, party_editor, party_request, institute_offer, institute_editor, second_institute_editor
+):
+    set_alert_preferences(institute_editor, language="fr")
+    set_alert_preferences(second_institute_editor, language="ar")
+    mails(
+        express_interest, user=party_editor, request=party_request, offer=institute_offer, message="Bonjour"
+    )
+    [french] = inbox(institute_editor)
+    [arabic] = inbox(second_institute_editor)
+    assert french.subject.startswith("Point focal CHM de la RD Congo ")
+    assert "is interested" not in french.subject and "offre" in french.subject
+    assert "is interested" not in arabic.subject
+    assert any("\u0600" <= character <= "\u06ff" for character in arabic.subject)
+    in_app = Notification.objects.get(user=institute_editor).message
+    assert in_app == french.body and "Bonjour" in in_app and "Offre" in in_app
+
+
+def test_the_expiry_reminder_is_in_the_recipients_language(mails, institute, institute_editor):
+    set_alert_preferences(institute_editor, language="es")
+    make_opportunity(institute, "offer", "Termina pronto", ends_on=TODAY + datetime.timedelta(days=14))
+    assert mails(remind_expiring_opportunities) == 1
+    [message] = inbox(institute_editor)
+    assert message.subject == "Su oferta «Termina pronto» termina en 14 días"
+
+
+def test_choosing_a_language_on_the_pages_sets_the_language_of_notifications(client, institute_editor):
+    client.force_login(institute_editor)
+    client.post("/i18n/setlang/", {"language": "ru", "next": "/"})
+    assert alert_preferences(institute_editor).language == "ru"
+    client.post("/i18n/setlang/", {"language": "xx", "next": "/"})
+    assert alert_preferences(institute_editor).language == "ru"
+
+
+def test_an_unknown_language_is_refused_by_the_api(client_for, institute_editor):
+    response = client_for("institute_editor").patch(
+        f"{NOTIFICATIONS}preferences/", {"language": "klingon"}, format="json"
+    )
+    assert response.status_code == 400 and "language" in response.json()
+    assert alert_preferences(institute_editor).language == ""

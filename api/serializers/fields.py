@@ -1,23 +1,27 @@
 """Fields the serializers share: reference rows read and written by their code or slug, and the
 hints that say which codes exist."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-COUNTRY_HINT = "Use ISO 3166-1 alpha-2 codes, as listed at /api/v1/countries/."
-LANGUAGE_HINT = "Use ISO 639-1 codes such as en, fr, es."
-OBJECTIVE_HINT = "Use objective codes such as 1.1 or GBF-TARGET-01, as listed at /api/v1/objectives/."
+COUNTRY_HINT = _("Use ISO 3166-1 alpha-2 codes, as listed at /api/v1/countries/.")
+LANGUAGE_HINT = _("Use ISO 639-1 codes such as en, fr, es.")
+OBJECTIVE_HINT = _("Use objective codes such as 1.1 or GBF-TARGET-01, as listed at /api/v1/objectives/.")
 
 
 def unknown_codes(model, codes, hint=None):
     """The message for codes that name no row: which ones, and which are allowed (or a hint where
     the list is too long to repeat)."""
     what = model._meta.verbose_name
-    message = f"Unknown {what}: {', '.join(str(code) for code in codes)}."
+    message = _("Unknown %(what)s: %(codes)s.") % {
+        "what": what,
+        "codes": ", ".join(str(code) for code in codes),
+    }
     if hint is None:
         allowed = ", ".join(str(pk) for pk in model.objects.values_list("pk", flat=True))
-        hint = f"Allowed: {allowed}."
+        hint = _("Allowed: %(codes)s.") % {"codes": allowed}
     return serializers.ValidationError(f"{message} {hint}")
 
 
@@ -31,7 +35,7 @@ class CodeField(serializers.Field):
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
-            raise serializers.ValidationError("Expected a code (a string).")
+            raise serializers.ValidationError(_("Expected a code (a string)."))
         row = self.model.objects.filter(**{self.code_field: data}).first()
         if row is None:
             raise unknown_codes(self.model, [data], self.hint)

@@ -16,7 +16,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 class AlertPreferenceSerializer(serializers.ModelSerializer):
     class Meta:
         model = AlertPreference
-        fields = ["email", "suggestions"]
+        fields = ["email", "suggestions", "language"]
 
     def update(self, instance, validated_data):
         return alerts.set_alert_preferences(instance.user, **validated_data)

@@ -1,6 +1,7 @@
 """Offers and requests, and the recommendations of one: written through `matchmaking.services`."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from matchmaking.choices import OpportunityStatus
@@ -70,18 +71,18 @@ class OpportunitySerializer(serializers.ModelSerializer):
 
     def validate_direction(self, direction):
         if self.instance is not None and direction != self.instance.direction:
-            raise serializers.ValidationError("An offer cannot become a request, nor a request an offer.")
+            raise serializers.ValidationError(_("An offer cannot become a request, nor a request an offer."))
         return direction
 
     def validate_organization(self, organization):
         if self.instance is not None and organization != self.instance.organization:
-            raise serializers.ValidationError("A posting cannot move to another organization.")
+            raise serializers.ValidationError(_("A posting cannot move to another organization."))
         return organization
 
     def validate_status(self, status):
         current = self.instance.status if self.instance else None
         if status == OpportunityStatus.CLOSED and current != OpportunityStatus.CLOSED:
-            raise serializers.ValidationError("Use the close action to close a posting.")
+            raise serializers.ValidationError(_("Use the close action to close a posting."))
         return status
 
     def validate(self, attrs):

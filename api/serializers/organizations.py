@@ -1,6 +1,7 @@
 """Organizations and their members: written through `matchmaking.services`."""
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from matchmaking.models import Country, Membership, Organization
@@ -53,11 +54,11 @@ class FocalPointSerializer(serializers.Serializer):
 
     def validate_since(self, since):
         if since > timezone.localdate():
-            raise serializers.ValidationError("A designation cannot start in the future.")
+            raise serializers.ValidationError(_("A designation cannot start in the future."))
         return since
 
 
-NO_SUCH_ACCOUNT = "No account has this username with this e-mail."
+NO_SUCH_ACCOUNT = _("No account has this username with this e-mail.")
 
 
 class MembershipSerializer(serializers.ModelSerializer):
@@ -79,10 +80,12 @@ class MembershipSerializer(serializers.ModelSerializer):
         username = data.pop("user", {}).get("username")
         if self.instance is not None:
             if username is not None and username != self.instance.user.username:
-                raise serializers.ValidationError({"username": "A membership cannot move to another user."})
+                raise serializers.ValidationError(
+                    {"username": _("A membership cannot move to another user.")}
+                )
             return data
         if "email" not in data:
-            raise serializers.ValidationError({"email": "This field is required to add a member."})
+            raise serializers.ValidationError({"email": _("This field is required to add a member.")})
         user = accounts.account_named(username, data.pop("email"))
         if user is None:
             raise serializers.ValidationError({"username": NO_SUCH_ACCOUNT})

@@ -3,6 +3,7 @@
 from axes.helpers import get_cool_off
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -47,7 +48,7 @@ class TokenView(ObtainAuthToken):
                 wait = get_cool_off(request)
                 raise Throttled(
                     wait=wait and wait.total_seconds(),
-                    detail="Too many failed sign-ins for this username or from this address.",
+                    detail=_("Too many failed sign-ins for this username or from this address."),
                 ) from None
             raise
 

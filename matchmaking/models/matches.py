@@ -201,13 +201,27 @@ class AlertPreference(models.Model):
     suggestions = models.BooleanField(
         default=True, help_text=_("Send me the daily digest of new postings that fit ours.")
     )
+    language = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_(
+            "The language of my notifications and e-mails (set by the language I choose on the pages; "
+            "empty: the site's default)."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["user_id"]
 
     def __str__(self):
-        return f"{self.user}: email={self.email}, suggestions={self.suggestions}"
+        return f"{self.user}: email={self.email}, suggestions={self.suggestions}, language={self.language}"
+
+    @property
+    def language_code(self):
+        """The language the user is written to in."""
+        return self.language or settings.LANGUAGE_CODE
 
 
 class AlertSent(models.Model):

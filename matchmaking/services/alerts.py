@@ -22,14 +22,17 @@ def alert_preferences(user):
     return AlertPreference.objects.filter(user=user).first() or AlertPreference(user=user)
 
 
-def set_alert_preferences(user, *, email=None, suggestions=None):
-    """Switches the user's e-mails and suggestion digests on or off (None leaves one as it is)."""
+def set_alert_preferences(user, *, email=None, suggestions=None, language=None):
+    """Switches the user's e-mails and suggestion digests on or off, and sets the language they are
+    written in (None leaves one as it is)."""
     with transaction.atomic():
         preference, _ = AlertPreference.objects.select_for_update().get_or_create(user=user)
         if email is not None:
             preference.email = email
         if suggestions is not None:
             preference.suggestions = suggestions
+        if language is not None:
+            preference.language = language
         preference.save()
     return preference
 

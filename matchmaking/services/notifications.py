@@ -1,5 +1,6 @@
 """Tells people what happened: one in-app Notification per recipient, and the same text by e-mail,
-sent once the transaction commits, to those who did not switch e-mails off.
+sent once the transaction commits, to those who did not switch e-mails off; each in the recipient's
+language (their alert preference, set by the language they choose on the pages).
 
 The services decide who is told; this module writes and delivers the messages, and marks them read.
 """
@@ -12,7 +13,9 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from matchmaking.choices import MemberRole, NotificationKind
 from matchmaking.models import AlertPreference, Notification
@@ -43,23 +46,28 @@ def preferences_of(users):
     return {user.pk: stored.get(user.pk) or AlertPreference(user=user) for user in users}
 
 
-def notify(users, *, kind, subject, body, match=None, opportunity=None):
-    """Writes the in-app notifications and queues the e-mails; returns the notifications."""
+def notify(users, *, kind, compose, match=None, opportunity=None):
+    """Writes the in-app notifications and queues the e-mails; returns the notifications.
+    `compose()` returns (subject, body); it is called once per language of the recipients, with that
+    language active."""
     users = list(users)
     if not users:
         return []
-    notifications = Notification.objects.bulk_create(
-        [
-            Notification(user=user, kind=kind, message=body, match=match, opportunity=opportunity)
-            for user in users
-        ]
-    )
     preferences = preferences_of(users)
-    messages = [
-        EmailMessage(subject=subject, body=body, to=[user.email])
-        for user in users
-        if user.email and preferences[user.pk].email
-    ]
+    texts = {}
+    for language in {preferences[user.pk].language_code for user in users}:
+        with translation.override(language):
+            texts[language] = compose()
+    notifications, messages = [], []
+    for user in users:
+        preference = preferences[user.pk]
+        subject, body = texts[preference.language_code]
+        notifications.append(
+            Notification(user=user, kind=kind, message=body, match=match, opportunity=opportunity)
+        )
+        if user.email and preference.email:
+            messages.append(EmailMessage(subject=subject, body=body, to=[user.email]))
+    notifications = Notification.objects.bulk_create(notifications)
     if messages:
         transaction.on_commit(lambda: send(messages))
     return notifications
@@ -80,12 +88,14 @@ def link(url_name, pk):
 # --------------------------------------------------------------------------- matches
 
 MATCH_SUBJECTS = {
-    NotificationKind.INTEREST_EXPRESSED: "{initiator} is interested in your {direction} “{title}”",
-    NotificationKind.INTEREST_ACCEPTED: "{responder} accepted your interest in “{title}”",
-    NotificationKind.INTEREST_DECLINED: "{responder} declined your interest in “{title}”",
-    NotificationKind.INTEREST_WITHDRAWN: "{initiator} withdrew its interest in “{title}”",
-    NotificationKind.MATCH_COMPLETED: "Cooperation completed: “{request}” and “{offer}”",
-    NotificationKind.MATCH_CANCELLED: "Cooperation cancelled: “{request}” and “{offer}”",
+    NotificationKind.INTEREST_EXPRESSED: gettext_lazy(
+        "%(initiator)s is interested in your %(direction)s “%(title)s”"
+    ),
+    NotificationKind.INTEREST_ACCEPTED: gettext_lazy("%(responder)s accepted your interest in “%(title)s”"),
+    NotificationKind.INTEREST_DECLINED: gettext_lazy("%(responder)s declined your interest in “%(title)s”"),
+    NotificationKind.INTEREST_WITHDRAWN: gettext_lazy("%(initiator)s withdrew its interest in “%(title)s”"),
+    NotificationKind.MATCH_COMPLETED: gettext_lazy("Cooperation completed: “%(request)s” and “%(offer)s”"),
+    NotificationKind.MATCH_CANCELLED: gettext_lazy("Cooperation cancelled: “%(request)s” and “%(offer)s”"),
 }
 
 
@@ -96,30 +106,36 @@ def match_event(match, kind, *, organization_ids, actor, note=""):
     responder = offer.organization if initiator.pk == request.organization_id else request.organization
     # the opportunity the step is about: the one that interest was expressed in
     about = offer if initiator.pk == request.organization_id else request
-    values = {
-        "initiator": initiator.name,
-        "responder": responder.name,
-        "title": about.title,
-        "direction": about.get_direction_display().lower(),
-        "request": request.title,
-        "offer": offer.title,
-    }
-    subject = MATCH_SUBJECTS[kind].format(**values)
-    lines = [
-        subject + ".",
-        "",
-        f"Request: {request.title} ({request.organization.name})",
-        f"Offer: {offer.title} ({offer.organization.name})",
-        f"Status: {match.get_status_display()}",
-    ]
-    if note:
-        lines += ["", f"Message from {actor.get_username() if actor else 'the other side'}:", note]
-    lines += ["", f"See the match: {link('web:match', match.pk)}"]
+
+    def compose():
+        values = {
+            "initiator": initiator.name,
+            "responder": responder.name,
+            "title": about.title,
+            "direction": about.get_direction_display().lower(),
+            "request": request.title,
+            "offer": offer.title,
+        }
+        subject = MATCH_SUBJECTS[kind] % values
+        lines = [
+            subject + ".",
+            "",
+            _("Request: %(title)s (%(organization)s)")
+            % {"title": request.title, "organization": request.organization.name},
+            _("Offer: %(title)s (%(organization)s)")
+            % {"title": offer.title, "organization": offer.organization.name},
+            _("Status: %(status)s") % {"status": match.get_status_display()},
+        ]
+        if note:
+            author = actor.get_username() if actor else _("the other side")
+            lines += ["", _("Message from %(author)s:") % {"author": author}, note]
+        lines += ["", _("See the match: %(url)s") % {"url": link("web:match", match.pk)}]
+        return subject, "\n".join(lines)
+
     return notify(
         editors_of(organization_ids, exclude=actor),
         kind=kind,
-        subject=subject,
-        body="\n".join(lines),
+        compose=compose,
         match=match,
     )
 
@@ -128,41 +144,61 @@ def match_event(match, kind, *, organization_ids, actor, note=""):
 
 
 def opportunity_expiring(opportunity, days_left):
-    subject = (
-        f"Your {opportunity.get_direction_display().lower()} “{opportunity.title}” ends in {days_left} days"
-    )
-    body = "\n".join(
-        [
-            subject + f" (on {opportunity.ends_on.isoformat()}).",
-            "It will then be closed and no longer recommended. Change its end date to keep it open.",
-            "",
-            f"See the posting: {link('web:opportunity', opportunity.pk)}",
-        ]
-    )
+    def compose():
+        values = {
+            "direction": opportunity.get_direction_display().lower(),
+            "title": opportunity.title,
+            "days": days_left,
+            "date": formats.date_format(opportunity.ends_on, "DATE_FORMAT"),
+        }
+        subject = (
+            ngettext(
+                "Your %(direction)s “%(title)s” ends in %(days)d day",
+                "Your %(direction)s “%(title)s” ends in %(days)d days",
+                days_left,
+            )
+            % values
+        )
+        body = "\n".join(
+            [
+                subject + " " + _("(on %(date)s).") % values,
+                _("It will then be closed and no longer recommended. Change its end date to keep it open."),
+                "",
+                _("See the posting: %(url)s") % {"url": link("web:opportunity", opportunity.pk)},
+            ]
+        )
+        return subject, body
+
     return notify(
         editors_of([opportunity.organization_id]),
         kind=NotificationKind.OPPORTUNITY_EXPIRING,
-        subject=subject,
-        body=body,
+        compose=compose,
         opportunity=opportunity,
     )
 
 
 def opportunity_closed(opportunity):
-    subject = f"Your {opportunity.get_direction_display().lower()} “{opportunity.title}” ended and was closed"
-    body = "\n".join(
-        [
-            subject + f" (it ended on {opportunity.ends_on.isoformat()}).",
-            "It stays visible but is no longer recommended.",
-            "",
-            f"See the posting: {link('web:opportunity', opportunity.pk)}",
-        ]
-    )
+    def compose():
+        values = {
+            "direction": opportunity.get_direction_display().lower(),
+            "title": opportunity.title,
+            "date": formats.date_format(opportunity.ends_on, "DATE_FORMAT"),
+        }
+        subject = _("Your %(direction)s “%(title)s” ended and was closed") % values
+        body = "\n".join(
+            [
+                subject + " " + _("(it ended on %(date)s).") % values,
+                _("It stays visible but is no longer recommended."),
+                "",
+                _("See the posting: %(url)s") % {"url": link("web:opportunity", opportunity.pk)},
+            ]
+        )
+        return subject, body
+
     return notify(
         editors_of([opportunity.organization_id]),
         kind=NotificationKind.OPPORTUNITY_CLOSED,
-        subject=subject,
-        body=body,
+        compose=compose,
         opportunity=opportunity,
     )
 
@@ -174,22 +210,34 @@ def suggestions_digest(organization, suggestions, recipients):
     for theirs, new, score in suggestions:
         by_theirs[theirs].append((new, score))
     count = len(suggestions)
-    subject = f"{count} new posting{'s' if count != 1 else ''} that fit{'' if count != 1 else 's'} yours"
-    lines = [f"New postings that fit those of {organization.name}:"]
-    for theirs, rows in by_theirs.items():
-        lines += ["", f"For your {theirs.get_direction_display().lower()} “{theirs.title}”:"]
-        for new, score in sorted(rows, key=lambda row: -row[1]):
-            lines.append(
-                f"- {new.get_direction_display()} “{new.title}” by {new.organization.name}"
-                f" (score {score:.2f}): {link('web:opportunity', new.pk)}"
-            )
-    lines += ["", "You can switch these suggestions off in your alert preferences."]
-    return notify(
-        recipients,
-        kind=NotificationKind.SUGGESTIONS,
-        subject=subject,
-        body="\n".join(lines),
-    )
+
+    def compose():
+        subject = ngettext(
+            "%(count)d new posting that fits yours", "%(count)d new postings that fit yours", count
+        ) % {"count": count}
+        lines = [_("New postings that fit those of %(organization)s:") % {"organization": organization.name}]
+        for theirs, rows in by_theirs.items():
+            lines += [
+                "",
+                _("For your %(direction)s “%(title)s”:")
+                % {"direction": theirs.get_direction_display().lower(), "title": theirs.title},
+            ]
+            for new, score in sorted(rows, key=lambda row: -row[1]):
+                lines.append(
+                    "- "
+                    + _("%(direction)s “%(title)s” by %(organization)s (score %(score)s): %(url)s")
+                    % {
+                        "direction": new.get_direction_display(),
+                        "title": new.title,
+                        "organization": new.organization.name,
+                        "score": formats.number_format(score, 2),
+                        "url": link("web:opportunity", new.pk),
+                    }
+                )
+        lines += ["", _("You can switch these suggestions off in your alert preferences.")]
+        return subject, "\n".join(lines)
+
+    return notify(recipients, kind=NotificationKind.SUGGESTIONS, compose=compose)
 
 
 # --------------------------------------------------------------------------- reading

@@ -15,11 +15,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.i18n import set_language
 
 from matchmaking.forms.organizations import ConfirmAgainForm, SignUpForm
 from matchmaking.models import Organization
-from matchmaking.services import accounts
+from matchmaking.services import accounts, alerts
 from matchmaking.throttles import LoginRateThrottle, SignUpRateThrottle
 
 from .organizations import registered_message
@@ -112,6 +114,7 @@ def signup(request):
                     login=request.build_absolute_uri(reverse("web:login")),
                 )
             else:
+                alerts.set_alert_preferences(user, language=get_language())
                 send_confirmation(request, user)
             return redirect("web:signup_done")
     return render(request, "matchmaking/signup.html", {"form": form})
@@ -155,3 +158,17 @@ def confirm_again(request):
                 send_confirmation(request, user)
             return redirect("web:signup_done")
     return render(request, "registration/confirm_again.html", {"form": form})
+
+
+def switch_language(request):
+    """Django's language switch; a signed-in user's choice is also the language they are written to in."""
+    response = set_language(request)
+    language = request.POST.get("language")
+    if (
+        request.method == "POST"
+        and request.user.is_authenticated
+        and language
+        and language in dict(settings.LANGUAGES)
+    ):
+        alerts.set_alert_preferences(request.user, language=language)
+    return response
