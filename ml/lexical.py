@@ -138,8 +138,9 @@ class LexicalIndex:
         self.grow(max(positions) + 1)
         for position, terms in zip(positions, rows, strict=True):
             self._recent[position] = terms
-            self.alive[position] = True
-            self._inverse_norms[position] = self._inverse_norm(terms)
+        at = np.asarray(positions, dtype=np.int64)
+        self.alive[at] = True
+        self._inverse_norms[at] = self._inverse_norms_of(rows)
         self._recent_matrix = None
         if merge_when_due and self.needs_merge:
             self.merge()
@@ -166,11 +167,17 @@ class LexicalIndex:
             self._inverse_norms = np.concatenate([self._inverse_norms, np.zeros(extra, dtype=np.float32)])
             self.size = size
 
-    def _inverse_norm(self, terms: tuple[np.ndarray, np.ndarray]) -> float:
-        columns, weights = terms
-        weighted = weights * self.idf[columns]
-        norm = float(np.sqrt(weighted @ weighted))
-        return 1.0 / norm if norm else 0.0
+    def _inverse_norms_of(self, rows: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        """1 / |terms x idf| of each row (0 for a row without terms), in one pass over all."""
+        lengths = np.array([len(columns) for columns, _ in rows], dtype=np.int64)
+        if not lengths.sum():
+            return np.zeros(len(rows), dtype=np.float32)
+        columns = np.concatenate([columns for columns, _ in rows])
+        weighted = np.concatenate([weights for _, weights in rows]) * self.idf[columns]
+        ends = np.cumsum(lengths)
+        sums = np.concatenate([[0.0], np.cumsum(weighted.astype(np.float64) ** 2)])
+        norms = np.sqrt(np.maximum(sums[ends] - sums[ends - lengths], 0.0))
+        return np.where(norms > 0, 1.0 / np.maximum(norms, 1e-12), 0.0).astype(np.float32)
 
     def merge(self) -> None:
         """Puts every row in the by-column part and computes the idf over the texts held."""
@@ -240,7 +247,7 @@ class LexicalIndex:
         # terms no held text uses say nothing of any of them: left out, as a fitted vocabulary would
         known = (self.idf[columns] < self._unseen_idf) | np.isin(columns, self._recent_columns)
         columns, weights = columns[known], weights[known]
-        inverse_norm = self._inverse_norm((columns, weights))
+        inverse_norm = float(self._inverse_norms_of([(columns, weights)])[0])
         if len(columns) == 0 or self.size == 0 or not inverse_norm:
             return scores
         idf = self.idf[columns]
@@ -259,25 +266,34 @@ class LexicalIndex:
         df = np.exp(1.0 + np.log(1.0 + self.documents) - self.idf[word_columns]) - 1.0
         return np.rint(df)
 
-    def shared_terms(self, text_a: str, text_b: str, k: int = 5) -> list[str]:
-        """Up to k words of both texts that few of the held texts use, rarest first, as written in
-        ``text_b``."""
+    def shared_terms(self, text_a: str, texts_b: list[str], k: int = 5) -> list[list[str]]:
+        """For each of ``texts_b``: up to k words it shares with ``text_a`` that few of the held texts
+        use, rarest first, as written in ``text_a`` (the reader's own words). One pass for all."""
         if not self.documents:
-            return []
-        in_a = {folded for folded, _ in self._content_words(text_a)}
+            return [[] for _ in texts_b]
         surface: dict[str, str] = {}
-        for folded, word in self._content_words(text_b):
-            if folded in in_a:
-                surface.setdefault(folded, word)
-        if not surface:
-            return []
-        folded_words = list(surface)
-        columns = _WORDS.transform(folded_words).indices
-        df = self.document_frequency(columns)
+        for folded, word in self._content_words(text_a):
+            surface.setdefault(folded, word)
+        shared = [
+            [folded for folded in dict.fromkeys(f for f, _ in self._content_words(text)) if folded in surface]
+            for text in texts_b
+        ]
+        folded_words = sorted({word for words in shared for word in words})
+        if not folded_words:
+            return [[] for _ in texts_b]
+        df = dict(
+            zip(
+                folded_words,
+                self.document_frequency(_WORDS.transform(folded_words).indices).tolist(),
+                strict=True,
+            )
+        )
         # a word of one text in a small catalogue is always rare enough
         most = max(SHARED_TERM_MAX_SHARE * self.documents, 1)
-        ranked = sorted((d, w) for d, w in zip(df.tolist(), folded_words, strict=True) if d <= most)
-        return [surface[w] for _, w in ranked[:k]]
+        return [
+            [surface[w] for _, w in sorted((df[w], w) for w in words if df[w] <= most)[:k]]
+            for words in shared
+        ]
 
     def _content_words(self, text: str) -> tuple[tuple[str, str], ...]:
         """(folded, as written) of the words of a text that are not numbers, in order; cached, as

@@ -28,12 +28,15 @@ def explain(
     vocabulary: Vocabulary,
     lexical_index=None,
     config: FeatureConfig = DEFAULT_CONFIG,
+    shared_terms: list[str] | None = None,
 ) -> dict:
     """The reasons of one result (``row`` holds its features by name).
 
     ``across_languages`` is true when the two texts are in different languages: they met by meaning
     alone, and no shared words are named (a word of one language means nothing to the reader of
     the other). ``text_languages`` are the languages the two texts were read in (query first).
+    ``shared_terms``, when the caller found them for many candidates at once (``shared_terms_for``),
+    are not looked for again.
     """
     request, offer = (query, cand) if query.direction == "request" else (cand, query)
     declared_fit = vocabulary.type_fit(request.cooperation_type, offer.cooperation_type)
@@ -65,14 +68,19 @@ def explain(
         "dates_overlap": dates_overlap,
         "text_languages": [query.text_language, cand.text_language],
         "across_languages": across,
-        "shared_terms": [] if across else _shared_terms(lexical_index, query, cand),
+        "shared_terms": []
+        if across
+        else shared_terms_for(lexical_index, query, [cand])[0]
+        if shared_terms is None
+        else shared_terms,
         "features": {k: round(v, 4) for k, v in row.items()},
     }
 
 
-def _shared_terms(lexical_index, query: Profile, cand: Profile, k: int = 5) -> list[str]:
+def shared_terms_for(lexical_index, query: Profile, cands: list[Profile], k: int = 5) -> list[list[str]]:
+    """The key words each candidate's text shares with the query's, as the query writes them."""
     if lexical_index is None:
-        return []
+        return [[] for _ in cands]
     return lexical_index.shared_terms(
-        f"{query.title}. {query.description}", f"{cand.title}. {cand.description}", k=k
+        f"{query.title}. {query.description}", [f"{c.title}. {c.description}" for c in cands], k=k
     )

@@ -113,8 +113,10 @@ def test_shared_terms_name_the_rare_words_of_both_texts():
     texts = [f"Training course number {i} for the staff of our museum" for i in range(10)]
     texts.append("Hosting of national CHM websites on our servers")
     index = LexicalIndex.from_texts(texts)
-    terms = index.shared_terms("We need hosting for our website", texts[-1])
+    [terms, none] = index.shared_terms("We need Hosting for our website", [texts[-1], texts[0]])
     assert "hosting" in terms
     assert "our" not in terms  # every text uses it
+    assert none == []
     french = LexicalIndex.from_texts(["Hébergement du site", *(f"Formation {i}" for i in range(9))])
-    assert french.shared_terms("Un hebergement", "Hébergement du site") == ["hébergement"]  # as written
+    assert french.shared_terms("Un hébergement", ["Hebergement du site"]) == [["hébergement"]]  # as written
+    assert french.shared_terms("Un hébergement", []) == []

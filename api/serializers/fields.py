@@ -1,6 +1,7 @@
 """Fields the serializers share: reference rows read and written by their code or slug, and the
 hints that say which codes exist."""
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -41,8 +42,15 @@ class CodeField(serializers.Field):
             raise unknown_codes(self.model, [data], self.hint)
         return row
 
+    def get_attribute(self, instance):
+        if self.code_field == "pk" and len(self.source_attrs) == 1:
+            key = f"{self.source_attrs[0]}_id"
+            if hasattr(instance, key):  # a foreign key: its code, without reading the row
+                return getattr(instance, key)
+        return super().get_attribute(instance)
+
     def to_representation(self, value):
-        return getattr(value, self.code_field)
+        return getattr(value, self.code_field) if isinstance(value, models.Model) else value
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}})

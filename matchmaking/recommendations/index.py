@@ -17,7 +17,7 @@ from itertools import islice
 from typing import NamedTuple
 
 import numpy as np
-from django.db.models import Count
+from django.db.models import CharField, Count, Value
 
 from matchmaking.choices import (
     CAPACITY_HOLDING_STATUSES,
@@ -207,7 +207,12 @@ class Index:
     def read(self, ids):
         """Reads the given opportunities (all open ones when None) into their side; those of `ids` no
         longer open, approved or existing leave the index."""
-        pairs = {name: _pairs(name, ids) for name in _MANY_TO_MANY}
+        pairs = _pairs(ids)
+        for name, grouped in pairs.items():  # each list in the related model's ordering
+            order = self.list_order.get(name, {})
+            for keys in grouped.values():
+                if len(keys) > 1:
+                    keys.sort(key=lambda key: (order.get(key, len(order)), key))
         held = _capacity_held(ids)
         found, without_terms = set(), []
         rows = (
@@ -219,8 +224,9 @@ class Index:
                 "embedding__status", "embedding__model_name", "embedding__vector",
                 "embedding__detected_types", "embedding__detected_themes",
             )
-            .iterator(chunk_size=CHUNK)
         )  # fmt: skip
+        # all of them through a server-side cursor, in chunks; a few in one round trip
+        rows = rows.iterator(chunk_size=CHUNK) if ids is None else iter(list(rows))
         while chunk := list(islice(rows, CHUNK)):
             for direction in SIDES:
                 mine = [row for row in chunk if row[1] == direction]
@@ -252,7 +258,7 @@ class Index:
             (pk, direction, cooperation_type, _, _, starts_on, ends_on, _, _, text_language, stored_terms,
              status, model_name, vector, detected_types, detected_themes) = row  # fmt: skip
             current = status == EmbeddingStatus.READY and model_name == self.model_name and vector
-            keys = {name: self._in_order(name, pairs[name].get(pk, ())) for name in _MANY_TO_MANY}
+            keys = {name: pairs[name].get(pk, []) for name in _MANY_TO_MANY}
             lists.append(keys)
             profiles.append(
                 Profile(
@@ -297,12 +303,6 @@ class Index:
         side.rows.full("lists")[at] = _objects(lists)
         return without_terms
 
-    def _in_order(self, name, keys):
-        if len(keys) < 2:
-            return list(keys)
-        order = self.list_order.get(name, {})
-        return sorted(keys, key=lambda key: (order.get(key, len(order)), key))
-
     def _write_rows(self, side, positions, rows, held, restrictions, with_vector):
         for tokens in restrictions:
             for token in tokens:
@@ -333,21 +333,27 @@ def _open(ids):
     return opportunities if ids is None else opportunities.filter(pk__in=list(ids))
 
 
-def _pairs(field, ids):
-    """Opportunity id -> related keys of one many-to-many field, for the open opportunities (or the
-    given ones): one query."""
-    through = getattr(Opportunity, field).through
-    target = getattr(Opportunity, field).field.m2m_reverse_field_name()
-    if field == "objectives":
-        target += "__code"  # ranking knows objectives by code ("1.1", "GBF-TARGET-20"), as profiles_of does
-    rows = through.objects.filter(
-        opportunity__status=OpportunityStatus.OPEN, opportunity__moderation=Moderation.APPROVED
-    )
-    if ids is not None:
-        rows = rows.filter(opportunity_id__in=list(ids))
-    grouped = {}
-    for opportunity_id, key in rows.order_by("pk").values_list("opportunity_id", target):
-        grouped.setdefault(opportunity_id, []).append(key)
+def _pairs(ids):
+    """Field name -> opportunity id -> related keys, for each many-to-many field, of the open
+    opportunities (or the given ones): one query."""
+    queries = []
+    for field in _MANY_TO_MANY:
+        through = getattr(Opportunity, field).through
+        target = getattr(Opportunity, field).field.m2m_reverse_field_name()
+        if field == "objectives":
+            target += (
+                "__code"  # ranking knows objectives by code ("1.1", "GBF-TARGET-20"), as profiles_of does
+            )
+        rows = through.objects.filter(
+            opportunity__status=OpportunityStatus.OPEN, opportunity__moderation=Moderation.APPROVED
+        )
+        if ids is not None:
+            rows = rows.filter(opportunity_id__in=list(ids))
+        rows = rows.annotate(field=Value(field, output_field=CharField())).order_by()
+        queries.append(rows.values_list("field", "opportunity_id", target))
+    grouped = {field: {} for field in _MANY_TO_MANY}
+    for field, opportunity_id, key in queries[0].union(*queries[1:], all=True):
+        grouped[field].setdefault(opportunity_id, []).append(key)
     return grouped
 
 
@@ -365,12 +371,18 @@ def _objects(values):
 
 
 def _capacity_held(ids):
-    held = {}
+    """Opportunity id -> how many matches hold its capacity (of the given ones, or all): one query."""
     holding = Match.objects.filter(status__in=CAPACITY_HOLDING_STATUSES).order_by()
-    for side in ("offer_id", "request_id"):
-        rows = holding if ids is None else holding.filter(**{f"{side}__in": list(ids)})
-        for opportunity_id, n in rows.values_list(side).annotate(n=Count("id")):
-            held[opportunity_id] = held.get(opportunity_id, 0) + n
+    queries = [
+        (holding if ids is None else holding.filter(**{f"{side}__in": list(ids)}))
+        .values_list(side)
+        .annotate(n=Count("id"))
+        .values_list(side, "n")
+        for side in ("offer_id", "request_id")
+    ]
+    held = {}
+    for opportunity_id, n in queries[0].union(queries[1], all=True):
+        held[opportunity_id] = held.get(opportunity_id, 0) + n
     return held
 
 

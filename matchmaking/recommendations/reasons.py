@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from matchmaking.choices import Direction
-from matchmaking.labels import group_name, language_name
+from matchmaking.labels import country_name, group_name, language_name
 from matchmaking.models import CooperationType, Theme
 
 from .embedding import covers
@@ -125,14 +125,14 @@ def eligibility(through, query, candidate):
     """Why the requesting side may take up the offer: "your country is eligible: ldc". `through` is
     {"open_to_all", "listed", "groups"} (see `filters.eligible_through`)."""
     yours = query.direction == Direction.REQUEST
-    country = (query if yours else candidate).organization.country
+    country = country_name((query if yours else candidate).organization.country_id)
     if through["open_to_all"]:
         return _("The offer is open to every country")
     if through["listed"]:
         if yours:
             return _("Your country is listed among the eligible countries")
-        return _("%(country)s is listed among the eligible countries") % {"country": country.local_name}
+        return _("%(country)s is listed among the eligible countries") % {"country": country}
     names = ", ".join(str(group_name(code)) for code in through["groups"])
     if yours:
         return _("Your country is eligible: %(groups)s") % {"groups": names}
-    return _("%(country)s is eligible: %(groups)s") % {"country": country.local_name, "groups": names}
+    return _("%(country)s is eligible: %(groups)s") % {"country": country, "groups": names}

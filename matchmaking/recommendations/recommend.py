@@ -9,7 +9,7 @@ from django.utils import timezone
 from matchmaking.choices import Direction
 from matchmaking.models import Opportunity
 from ml.ranking import rank
-from ml.reasons import explain
+from ml.reasons import explain, shared_terms_for
 
 from .embedding import covers
 from .filters import candidate_side, eligible_through, hard_filter_mask
@@ -47,22 +47,23 @@ def recommend(query, limit=10, today=None):
             mask=mask,
         ) if mask.any() else []  # fmt: skip
         stored = {r.id: index.stored(r.id) for r in results}
-        found = Opportunity.objects.select_related("organization__country", "cooperation_type").in_bulk(
-            [r.id for r in results]
-        )
+        found = Opportunity.objects.select_related("organization").in_bulk([r.id for r in results])
         eligibility = {pk: eligible_through(query, candidate, index) for pk, candidate in found.items()}
         lexical = index.lexical
     pool = side.pool
+    results = [result for result in results if result.id in found]  # others were deleted since
+    candidates = [
+        replace(stored[r.id].profile, title=found[r.id].title, description=found[r.id].description)
+        for r in results
+    ]
+    shared_terms = shared_terms_for(lexical, profile, candidates)
     out = []
-    for result in results:
-        opportunity = found.get(result.id)
-        if opportunity is None:  # deleted since the index was read
-            continue
-        candidate = replace(
-            stored[result.id].profile, title=opportunity.title, description=opportunity.description
-        )
+    for result, candidate, terms in zip(results, candidates, shared_terms, strict=True):
+        opportunity = found[result.id]
         opportunity.list_keys = stored[result.id].lists
-        reasons = explain(profile, candidate, result.features, pool.vocabulary, lexical, pool.config)
+        reasons = explain(
+            profile, candidate, result.features, pool.vocabulary, lexical, pool.config, shared_terms=terms
+        )
         reasons["eligible_through"] = eligibility[result.id]
         reasons["text_language_covered"] = [covers(language) for language in reasons["text_languages"]]
         reasons["summary"] = summary(reasons, query, opportunity, labels)
