@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from api.views import matches, notifications, opportunities, organizations, reference
+from api.views import conversations, matches, notifications, opportunities, organizations, reference
 from matchmaking.middleware import csp_extend
 
 router = DefaultRouter()
@@ -19,6 +19,9 @@ router.register("themes", reference.ThemeViewSet, basename="theme")
 router.register("frameworks", reference.FrameworkViewSet, basename="framework")
 router.register("objectives", reference.ObjectiveViewSet, basename="objective")
 router.register("matches", matches.MatchViewSet, basename="match")
+router.register(
+    r"matches/(?P<match_pk>[0-9]+)/messages", conversations.MatchMessageViewSet, basename="match-message"
+)
 router.register("outcomes", matches.OutcomeViewSet, basename="outcome")
 router.register("notifications", notifications.NotificationViewSet, basename="notification")
 

@@ -66,6 +66,8 @@ class MatchStatus(models.TextChoices):
 CAPACITY_HOLDING_STATUSES = (MatchStatus.ACCEPTED, MatchStatus.IN_PROGRESS, MatchStatus.COMPLETED)
 # Matches in these states are still alive: a second one on the same pair is refused.
 ACTIVE_MATCH_STATUSES = (MatchStatus.PROPOSED, *CAPACITY_HOLDING_STATUSES)
+# Matches in these states are not over yet: their two sides may write to each other.
+CONVERSATION_STATUSES = (MatchStatus.PROPOSED, MatchStatus.ACCEPTED, MatchStatus.IN_PROGRESS)
 
 
 class Indicator(models.TextChoices):
@@ -87,3 +89,4 @@ class NotificationKind(models.TextChoices):
     SUGGESTIONS = "suggestions", _("New postings that fit yours")
     OPPORTUNITY_EXPIRING = "posting_expiring", _("Your posting ends soon")
     OPPORTUNITY_CLOSED = "posting_closed", _("Your posting ended and was closed")
+    MATCH_MESSAGE = "match_message", _("New message on a match")

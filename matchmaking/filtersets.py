@@ -223,6 +223,10 @@ class MatchFilterSet(filters.FilterSet):
     created_before = filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
     updated_after = filters.DateFilter(field_name="updated_at", lookup_expr="date__gte")
     q = filters.CharFilter(method="filter_q", help_text="Part of either posting's title, or of the message.")
+    unread = filters.BooleanFilter(
+        method="filter_unread",
+        help_text="`true`: matches whose conversation has messages you have not read; `false`: none.",
+    )
     ordering = StableOrderingFilter(
         fields=["created_at", "updated_at", "status"],
         help_text="Sort order (prefix with - for descending); ties are broken by id.",
@@ -239,7 +243,14 @@ class MatchFilterSet(filters.FilterSet):
             "created_before",
             "updated_after",
             "q",
+            "unread",
         ]
+
+    def filter_unread(self, queryset, name, value):
+        """On a queryset annotated by `Match.objects.with_unread_messages(user)`."""
+        if value is None:
+            return queryset
+        return queryset.filter(unread_messages__gt=0) if value else queryset.filter(unread_messages=0)
 
     def filter_organization(self, queryset, name, value: Organization):
         return (

@@ -294,6 +294,7 @@ RANKER_SEMANTIC_FLOOR = env_float("RANKER_SEMANTIC_FLOOR", 0.2)
 # Matches and opportunities both have a `status`: name their enums in the OpenAPI schema.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {
+        "DirectionEnum": "matchmaking.choices.Direction",
         "MatchStatusEnum": "matchmaking.choices.MatchStatus",
         "OpportunityStatusEnum": "matchmaking.choices.OpportunityStatus",
     }

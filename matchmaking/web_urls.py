@@ -56,6 +56,12 @@ urlpatterns = [
     path("postings/<int:pk>/interest/", opportunities.express_interest, name="express_interest"),
     path("matches/<int:pk>/", matches.match_detail, name="match"),
     path("matches/<int:pk>/complete/", matches.match_complete, name="match_complete"),
+    path("matches/<int:pk>/messages/", matches.match_message, name="match_message"),
+    path(
+        "matches/<int:pk>/messages/<int:message_pk>/hide/",
+        matches.match_message_hide,
+        name="match_message_hide",
+    ),
     path("matches/<int:pk>/<slug:action>/", matches.match_action, name="match_action"),
     path("organization/", organizations.my_organization, name="my_organization"),
     path("organizations/new/", organizations.organization_create, name="organization_create"),

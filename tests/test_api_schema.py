@@ -39,6 +39,8 @@ ENDPOINTS = {
     "/api/v1/matches/{id}/start/": {"post"},
     "/api/v1/matches/{id}/complete/": {"post"},
     "/api/v1/matches/{id}/cancel/": {"post"},
+    "/api/v1/matches/{match_pk}/messages/": {"get", "post"},
+    "/api/v1/matches/{match_pk}/messages/{id}/hide/": {"post"},
     "/api/v1/outcomes/": {"get"},
     "/api/v1/outcomes/{id}/": {"get", "put", "patch"},
     "/api/v1/notifications/": {"get"},

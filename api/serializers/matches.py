@@ -139,6 +139,10 @@ class MatchRecordSerializer(serializers.ModelSerializer):
     history = MatchEventSerializer(source="events", many=True, read_only=True)
     outcome = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
+    unread_messages = serializers.IntegerField(
+        read_only=True,
+        help_text="Messages of its conversation (`messages/`) that others wrote and you have not read yet.",
+    )
 
     class Meta:
         model = Match
@@ -156,6 +160,7 @@ class MatchRecordSerializer(serializers.ModelSerializer):
             "history",
             "outcome",
             "allowed_actions",
+            "unread_messages",
         ]
         read_only_fields = fields
 

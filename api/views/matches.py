@@ -55,6 +55,7 @@ class MatchViewSet(
     def get_queryset(self):
         return (
             Match.objects.visible_to(self.request.user)
+            .with_unread_messages(self.request.user)
             .select_related(
                 "request__organization",
                 "offer__organization",

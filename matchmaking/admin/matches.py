@@ -86,3 +86,14 @@ class OutcomeIndicatorAdmin(ReadOnlyAdmin):
     list_display = ["outcome", "key", "label", "value", "unit"]
     list_filter = ["key"]
     search_fields = ["label", "unit"]
+
+
+@admin.register(models.MatchMessage)
+class MatchMessageAdmin(ReadOnlyAdmin):
+    """The conversations of matches, to find a message; staff hide one on its match's page (or through
+    the API), with a reason the two sides read."""
+
+    list_display = ["match", "side", "author", "created_at", "hidden_at"]
+    list_filter = ["side", ("hidden_at", admin.EmptyFieldListFilter)]
+    search_fields = ["body", "author__username"]
+    list_select_related = ["author"]

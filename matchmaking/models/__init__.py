@@ -1,5 +1,6 @@
 from .audit import AuditAction, AuditLog
 from .changes import IndexChange
+from .conversations import MatchMessage, MessageReadMarker
 from .matches import (
     AlertPreference,
     AlertSent,
@@ -40,7 +41,9 @@ __all__ = [
     "Language",
     "Match",
     "MatchEvent",
+    "MatchMessage",
     "Membership",
+    "MessageReadMarker",
     "Notification",
     "Objective",
     "Opportunity",

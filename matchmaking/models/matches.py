@@ -7,12 +7,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from matchmaking.choices import ACTIVE_MATCH_STATUSES, Indicator, MatchStatus, NotificationKind
 
+from .conversations import MatchMessage, MessageReadMarker
 from .organizations import Membership
 
 
@@ -37,6 +39,24 @@ class MatchQuerySet(models.QuerySet):
             return self.all()
         mine = _member_organizations(user)
         return self.filter(Q(request__organization__in=mine) | Q(offer__organization__in=mine))
+
+    def with_unread_messages(self, user):
+        """Annotates `unread_messages`: the messages of each match's conversation that others wrote
+        after the last one the user read (in the same query)."""
+        if not user.is_authenticated:
+            return self.annotate(unread_messages=Value(0, output_field=IntegerField()))
+        last_read = MessageReadMarker.objects.filter(match=OuterRef(OuterRef("pk")), user=user).values(
+            "last_read_id"
+        )[:1]
+        unread = (
+            MatchMessage.objects.filter(match=OuterRef("pk"), pk__gt=Coalesce(Subquery(last_read), 0))
+            .exclude(author=user)
+            .order_by()
+            .values("match")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return self.annotate(unread_messages=Coalesce(Subquery(unread, output_field=IntegerField()), 0))
 
 
 class Match(models.Model):

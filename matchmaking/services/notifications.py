@@ -46,10 +46,11 @@ def preferences_of(users):
     return {user.pk: stored.get(user.pk) or AlertPreference(user=user) for user in users}
 
 
-def notify(users, *, kind, compose, match=None, opportunity=None):
+def notify(users, *, kind, compose, match=None, opportunity=None, email_to=None):
     """Writes the in-app notifications and queues the e-mails; returns the notifications.
     `compose()` returns (subject, body); it is called once per language of the recipients, with that
-    language active."""
+    language active. `email_to`, if given, holds the ids of the users who may be e-mailed (the others
+    are told in the app only)."""
     users = list(users)
     if not users:
         return []
@@ -65,7 +66,7 @@ def notify(users, *, kind, compose, match=None, opportunity=None):
         notifications.append(
             Notification(user=user, kind=kind, message=body, match=match, opportunity=opportunity)
         )
-        if user.email and preference.email:
+        if user.email and preference.email and (email_to is None or user.pk in email_to):
             messages.append(EmailMessage(subject=subject, body=body, to=[user.email]))
     notifications = Notification.objects.bulk_create(notifications)
     if messages:

@@ -1,18 +1,23 @@
-"""The match page: the two opportunities side by side, the history, and the steps the user may take."""
+"""The match page: the two opportunities side by side, the history, the steps the user may take, and
+the conversation between the two sides."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from matchmaking.forms.conversations import HideMessageForm, MessageForm
 from matchmaking.forms.matches import IndicatorFormSet, NoteForm, OutcomeForm
 from matchmaking.labels import group_name, language_name
 from matchmaking.models import Match
 from matchmaking.models.opportunities import LIST_FIELDS
+from matchmaking.services import conversations
 from matchmaking.services.contacts import can_see_contact, contact_access
 from matchmaking.services.errors import ServiceError
 from matchmaking.services.matches import STEPS, allowed_actions
@@ -28,14 +33,21 @@ ACTIONS = {
 }
 
 
+# Messages per page of the conversation; the page opens on its latest messages.
+THREAD_PAGE_SIZE = 50
+
+
 def visible_match(user, pk):
     return get_object_or_404(
-        Match.objects.visible_to(user).select_related(
+        Match.objects.visible_to(user)
+        .with_unread_messages(user)
+        .select_related(
             "request__organization__country",
             "request__cooperation_type",
             "offer__organization__country",
             "offer__cooperation_type",
             "initiated_by",
+            "created_by",
         ),
         pk=pk,
     )
@@ -50,8 +62,37 @@ def side(opportunity, user, access):
     }
 
 
+def writer_sides(match, user):
+    """The (side, organization) pairs the user may write for."""
+    organizations = {"request": match.request.organization, "offer": match.offer.organization}
+    return [(side, organizations[side]) for side in conversations.writer_sides(match, user)]
+
+
+def conversation(request, match, message_form=None):
+    """The page of the conversation asked for (the latest by default), marked read; each message says
+    whether it is new to the reader."""
+    paginator = Paginator(match.messages.select_related("author"), THREAD_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page") or paginator.num_pages)
+    thread = list(page)
+    shown = max((message.pk for message in thread), default=None)
+    last_read = conversations.mark_read(match, user=request.user, up_to=shown) if shown else None
+    for message in thread:
+        message.is_new = not conversations.is_read(message, request.user, last_read)
+    can_write = conversations.can_write(match, request.user)
+    return {
+        "thread": thread,
+        "thread_page": page,
+        "unread": match.unread_messages,
+        "can_write": can_write,
+        "conversation_open": conversations.is_open(match),
+        "message_form": message_form
+        or (MessageForm(sides=writer_sides(match, request.user)) if can_write else None),
+        "hide_form": HideMessageForm() if request.user.is_staff else None,
+    }
+
+
 @login_required
-def match_detail(request, pk, outcome_form=None, indicator_forms=None):
+def match_detail(request, pk, outcome_form=None, indicator_forms=None, message_form=None):
     match = visible_match(request.user, pk)
     prefetch_related_objects([match.request, match.offer], *LIST_FIELDS)
     allowed = allowed_actions(match, request.user)
@@ -67,6 +108,7 @@ def match_detail(request, pk, outcome_form=None, indicator_forms=None):
         "outcome": outcome,
         "outcome_form": outcome_form or OutcomeForm(initial=outcome_initial(match)),
         "indicator_forms": indicator_forms or IndicatorFormSet(prefix="indicators"),
+        **conversation(request, match, message_form),
     }
     return render(request, "matchmaking/match.html", context)
 
@@ -113,3 +155,46 @@ def match_complete(request, pk):
     else:
         messages.success(request, _("Cooperation completed: thank you for recording its outcome."))
     return redirect("web:match", pk=match.pk)
+
+
+def conversation_url(match):
+    return reverse("web:match", args=[match.pk]) + "#conversation"
+
+
+@require_POST
+@login_required
+def match_message(request, pk):
+    match = visible_match(request.user, pk)
+    form = MessageForm(request.POST, sides=writer_sides(match, request.user))
+    if not form.is_valid():
+        return match_detail(request, pk, message_form=form)
+    try:
+        conversations.post_message(
+            match, user=request.user, body=form.cleaned_data["body"], side=form.cleaned_data.get("side")
+        )
+    except ServiceError as error:
+        if error.field in form.fields:
+            form.add_error(error.field, error.message)
+            return match_detail(request, pk, message_form=form)
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Message sent."))
+    return redirect(conversation_url(match))
+
+
+@require_POST
+@login_required
+def match_message_hide(request, pk, message_pk):
+    match = visible_match(request.user, pk)
+    message = get_object_or_404(match.messages, pk=message_pk)
+    form = HideMessageForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["reason"]))
+        return redirect(conversation_url(match))
+    try:
+        conversations.hide_message(message, user=request.user, reason=form.cleaned_data["reason"])
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Message hidden."))
+    return redirect(conversation_url(match))

@@ -44,6 +44,7 @@ def organization_detail(request, pk):
     matches = list(
         Match.objects.filter(Q(request__organization=organization) | Q(offer__organization=organization))
         .with_sides()
+        .with_unread_messages(request.user)
         .order_by("-updated_at", "-id")
     )
     proposed = [m for m in matches if m.status == MatchStatus.PROPOSED]
