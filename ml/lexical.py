@@ -87,8 +87,8 @@ def pack_terms(terms: tuple[np.ndarray, np.ndarray]) -> bytes:
 def unpack_terms(packed: bytes) -> tuple[np.ndarray, np.ndarray]:
     n = len(packed) // 8
     return (
-        np.frombuffer(packed, dtype="<i4", count=n).astype(np.int32),
-        np.frombuffer(packed, dtype="<f4", count=n, offset=4 * n).astype(np.float32),
+        np.frombuffer(packed, dtype="<i4", count=n).astype(np.int32, copy=False),
+        np.frombuffer(packed, dtype="<f4", count=n, offset=4 * n).astype(np.float32, copy=False),
     )
 
 

@@ -45,6 +45,12 @@ class Rows:
             self._capacity = capacity
         self.size = max(self.size, size)
 
+    def reserve(self, capacity: int) -> None:
+        """Makes room for ``capacity`` rows at once (when their number is known), without using them."""
+        size = self.size
+        self.grow(capacity)
+        self.size = size
+
     def widen(self, name: str, width: int) -> None:
         """Gives every row of a two-dimensional array at least ``width`` values."""
         array = self._arrays[name]

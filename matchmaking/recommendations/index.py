@@ -167,6 +167,10 @@ class Index:
             name: {key: rank for rank, key in enumerate(_related_keys(name))} for name in _MANY_TO_MANY
         }
         self.read_countries()
+        counts = dict(_open(None).order_by().values_list("direction").annotate(n=Count("id")))
+        for direction, side in self.sides.items():  # room for all at once, not by doubling
+            side.rows.reserve(counts.get(direction, 0))
+            side.pool.rows.reserve(counts.get(direction, 0))
         self.read(None)
         return self
 
