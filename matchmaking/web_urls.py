@@ -1,7 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from matchmaking.views import accounts, dashboard, matches, moderation, opportunities, organizations
+from matchmaking.views import (
+    accounts,
+    dashboard,
+    feeds,
+    matches,
+    moderation,
+    opportunities,
+    organizations,
+)
 
 app_name = "web"
 
@@ -47,6 +55,7 @@ urlpatterns = [
     path("", opportunities.home, name="home"),
     path("search/", opportunities.search, name="search"),
     path("postings/", opportunities.browse, name="browse"),
+    path("postings/feed/", feeds.postings_feed, name="postings_feed"),
     path("postings/new/", opportunities.opportunity_create, name="opportunity_create"),
     path("postings/<int:pk>/", opportunities.opportunity_detail, name="opportunity"),
     path("postings/<int:pk>/edit/", opportunities.opportunity_edit, name="opportunity_edit"),

@@ -30,6 +30,8 @@ from matchmaking.services.opportunities import (
     update_opportunity,
 )
 
+from .feeds import feed_link
+
 PAGE_SIZE = 20
 LIST_RELATED = ("organization__country", "cooperation_type")
 
@@ -74,7 +76,13 @@ def browse(request):
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"filter": filterset, "page": page, "query": query.urlencode()}
+    valid = not filterset.is_bound or filterset.is_valid()
+    context = {
+        "filter": filterset,
+        "page": page,
+        "query": query.urlencode(),
+        "feed_url": feed_link(filterset, query) if valid else "",
+    }
     return render(request, "matchmaking/browse.html", context)
 
 
