@@ -9,6 +9,7 @@ from matchmaking.views import (
     moderation,
     opportunities,
     organizations,
+    who_could_help,
 )
 
 app_name = "web"
@@ -63,6 +64,7 @@ urlpatterns = [
     path("postings/<int:pk>/close/", opportunities.opportunity_close, name="opportunity_close"),
     path("postings/<int:pk>/reopen/", opportunities.opportunity_reopen, name="opportunity_reopen"),
     path("postings/<int:pk>/interest/", opportunities.express_interest, name="express_interest"),
+    path("postings/<int:pk>/who-could-help/invite/", who_could_help.invite, name="invite_to_help"),
     path("matches/<int:pk>/", matches.match_detail, name="match"),
     path("matches/<int:pk>/complete/", matches.match_complete, name="match_complete"),
     path("matches/<int:pk>/<slug:action>/", matches.match_action, name="match_action"),
@@ -82,6 +84,7 @@ urlpatterns = [
     ),
     path("notifications/read/", organizations.notifications_read, name="notifications_read"),
     path("moderation/", moderation.moderation, name="moderation"),
+    path("moderation/waiting-for-help/", who_could_help.waiting_for_help, name="waiting_for_help"),
     path("moderation/postings/<int:pk>/approve/", moderation.approve, name="moderation_approve"),
     path("moderation/postings/<int:pk>/hide/", moderation.hide, name="moderation_hide"),
     path("moderation/organizations/<int:pk>/verify/", moderation.verify, name="moderation_verify"),

@@ -1,5 +1,6 @@
 from .audit import AuditAction, AuditLog
 from .changes import IndexChange
+from .help import HelpInvitation
 from .matches import (
     AlertPreference,
     AlertSent,
@@ -35,6 +36,7 @@ __all__ = [
     "CountryGroup",
     "Framework",
     "Goal",
+    "HelpInvitation",
     "IndexChange",
     "JoinRequest",
     "Language",
