@@ -36,3 +36,15 @@ class IsMemberOrEditor(BasePermission):
         if request.method in SAFE_METHODS:
             return view.organization.has_member(request.user)
         return view.organization.has_editor(request.user)
+
+
+class IsEditor(BasePermission):
+    """Signed-in users; on an object, only its organization's editors and staff, for reading too."""
+
+    message = "Only the organization's editors and staff may see or do this."
+
+    def has_permission(self, request, view):
+        return request.user.is_authenticated
+
+    def has_object_permission(self, request, view, obj):
+        return organization_of(obj).has_editor(request.user)

@@ -90,3 +90,22 @@ class NotificationKind(models.TextChoices):
     OPPORTUNITY_EXPIRING = "posting_expiring", _("Your posting ends soon")
     OPPORTUNITY_CLOSED = "posting_closed", _("Your posting ended and was closed")
     MATCH_MESSAGE = "match_message", _("New message on a match")
+    HELP_INVITED = "help_invited", _("You are invited to help with a request")
+
+
+class HelpStatus(models.TextChoices):
+    """Whether a request waits for help, so that organizations that could help are suggested for it."""
+
+    WAITING = "waiting", _("It waits for help: organizations that could help are suggested")
+    NOT_A_REQUEST = "not_a_request", _("Only requests get suggestions of who could help")
+    NOT_OPEN = "not_open", _("It is not open, approved and running")
+    HAS_PROPOSAL = "has_proposal", _("It has a proposal under way or accepted")
+    TOO_EARLY = "too_early", _("It was published too recently")
+    GOOD_MATCH = "good_match", _("A recommended offer fits it well")
+
+
+class HelpReason(models.TextChoices):
+    """The past cooperation an organization is suggested for."""
+
+    OFFERED = "offered", _("An offer it made")
+    COMPLETED = "completed", _("A cooperation it completed")

@@ -285,6 +285,12 @@ OUTCOME_EDIT_DAYS = env_int("OUTCOME_EDIT_DAYS", 30)
 MATCH_ALERT_THRESHOLD = env_float("MATCH_ALERT_THRESHOLD", 0.45)
 MATCH_ALERT_WINDOW_DAYS = env_int("MATCH_ALERT_WINDOW_DAYS", 7)
 EXPIRY_REMINDER_DAYS = env_int("EXPIRY_REMINDER_DAYS", 14)
+# Who could help: a request published this many days ago with no proposal under way, whose best
+# recommended offer scores below WHO_COULD_HELP_GOOD_MATCH, gets suggestions of organizations whose
+# past offers or completed cooperation are of its kind or at least this close in meaning (0 to 1).
+WHO_COULD_HELP_AFTER_DAYS = env_int("WHO_COULD_HELP_AFTER_DAYS", 14)
+WHO_COULD_HELP_GOOD_MATCH = env_float("WHO_COULD_HELP_GOOD_MATCH", 0.45)
+WHO_COULD_HELP_MIN_LIKENESS = env_float("WHO_COULD_HELP_MIN_LIKENESS", 0.35)
 # `train_ranker` learns weights only from at least this many answered matches, and uses them only if
 # they rank held-out matches better than the weights in use by RANKER_MIN_GAIN (ROC AUC) and keep at
 # least RANKER_SEMANTIC_FLOOR of the weight on the meaning of the texts.
@@ -297,6 +303,8 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "DirectionEnum": "matchmaking.choices.Direction",
         "MatchStatusEnum": "matchmaking.choices.MatchStatus",
         "OpportunityStatusEnum": "matchmaking.choices.OpportunityStatus",
+        "HelpStatusEnum": "matchmaking.choices.HelpStatus",
+        "HelpReasonEnum": "matchmaking.choices.HelpReason",
     }
 )
 

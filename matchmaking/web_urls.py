@@ -1,7 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from matchmaking.views import accounts, dashboard, matches, moderation, opportunities, organizations
+from matchmaking.views import (
+    accounts,
+    dashboard,
+    feeds,
+    matches,
+    moderation,
+    opportunities,
+    organizations,
+    who_could_help,
+)
 
 app_name = "web"
 
@@ -47,6 +56,7 @@ urlpatterns = [
     path("", opportunities.home, name="home"),
     path("search/", opportunities.search, name="search"),
     path("postings/", opportunities.browse, name="browse"),
+    path("postings/feed/", feeds.postings_feed, name="postings_feed"),
     path("postings/new/", opportunities.opportunity_create, name="opportunity_create"),
     path("postings/<int:pk>/", opportunities.opportunity_detail, name="opportunity"),
     path("postings/<int:pk>/edit/", opportunities.opportunity_edit, name="opportunity_edit"),
@@ -54,6 +64,7 @@ urlpatterns = [
     path("postings/<int:pk>/close/", opportunities.opportunity_close, name="opportunity_close"),
     path("postings/<int:pk>/reopen/", opportunities.opportunity_reopen, name="opportunity_reopen"),
     path("postings/<int:pk>/interest/", opportunities.express_interest, name="express_interest"),
+    path("postings/<int:pk>/who-could-help/invite/", who_could_help.invite, name="invite_to_help"),
     path("matches/<int:pk>/", matches.match_detail, name="match"),
     path("matches/<int:pk>/complete/", matches.match_complete, name="match_complete"),
     path("matches/<int:pk>/messages/", matches.match_message, name="match_message"),
@@ -79,6 +90,7 @@ urlpatterns = [
     ),
     path("notifications/read/", organizations.notifications_read, name="notifications_read"),
     path("moderation/", moderation.moderation, name="moderation"),
+    path("moderation/waiting-for-help/", who_could_help.waiting_for_help, name="waiting_for_help"),
     path("moderation/postings/<int:pk>/approve/", moderation.approve, name="moderation_approve"),
     path("moderation/postings/<int:pk>/hide/", moderation.hide, name="moderation_hide"),
     path("moderation/organizations/<int:pk>/verify/", moderation.verify, name="moderation_verify"),

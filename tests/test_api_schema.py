@@ -21,6 +21,8 @@ ENDPOINTS = {
     "/api/v1/opportunities/{id}/close/": {"post"},
     "/api/v1/opportunities/{id}/reopen/": {"post"},
     "/api/v1/opportunities/{id}/matches/": {"get"},
+    "/api/v1/opportunities/{id}/who-could-help/": {"get"},
+    "/api/v1/opportunities/{id}/who-could-help/invite/": {"post"},
     "/api/v1/countries/": {"get"},
     "/api/v1/countries/{code}/": {"get"},
     "/api/v1/cooperation-types/": {"get"},

@@ -1,13 +1,14 @@
 """Offers and requests, and the recommendations of one."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.pagination import Pagination
-from api.permissions import IsEditorOrReadOnly
+from api.permissions import IsEditor, IsEditorOrReadOnly
 from api.schema import error, validation_error
+from api.serializers.help import HelpAdviceSerializer, HelpInvitationSerializer, InviteSerializer
 from api.serializers.opportunities import MatchListSerializer, MatchQuerySerializer, OpportunitySerializer
 from matchmaking.filtersets import OpportunityFilterSet
 from matchmaking.models import (
@@ -16,6 +17,7 @@ from matchmaking.models import (
 from matchmaking.recommendations.recommend import recommend
 from matchmaking.services.embeddings import ensure_embedded
 from matchmaking.services.opportunities import close_opportunity, reopen_opportunity
+from matchmaking.services.who_could_help import invite_to_help, who_could_help
 
 
 class OpportunityViewSet(
@@ -37,7 +39,7 @@ class OpportunityViewSet(
         queryset = Opportunity.objects.visible_to(self.request.user).select_related(
             "organization", "cooperation_type"
         )
-        if self.action == "matches":  # the opportunity asked about is not serialized, its matches are
+        if self.action in ("matches", "who_could_help", "invite"):  # the opportunity itself is not serialized
             return queryset
         return queryset.with_lists()
 
@@ -93,3 +95,50 @@ class OpportunityViewSet(
             context=self.get_serializer_context(),
         )
         return Response(body.data)
+
+    @extend_schema(
+        responses={
+            200: HelpAdviceSerializer,
+            401: error("Not authenticated."),
+            403: error("Not an editor of the request's organization (nor staff)."),
+        },
+    )
+    @action(
+        detail=True,
+        url_path="who-could-help",
+        permission_classes=[IsEditor],
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def who_could_help(self, request, pk=None):
+        """Who could help with a request that has had no proposal WHO_COULD_HELP_AFTER_DAYS after it was
+        published and no good match: the organizations whose past offers or completed cooperation are of
+        its kind or close in meaning, best first, each with its reasons. For the request's editors and
+        staff; `status` says why there are none."""
+        advice = who_could_help(self.get_object())
+        return Response(HelpAdviceSerializer(advice, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        request=InviteSerializer,
+        responses={
+            201: HelpInvitationSerializer,
+            400: validation_error("Not an organization suggested for this request."),
+            403: error("Not an editor of the request's organization (nor staff)."),
+            409: error("Already invited, or the request no longer waits for help."),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="who-could-help/invite",
+        permission_classes=[IsEditor],
+        filter_backends=[],
+    )
+    def invite(self, request, pk=None):
+        """Invites an organization suggested by who-could-help to help with this request: its editors are
+        told, in-app and by e-mail, with a link to the request. Once per organization and request."""
+        opportunity = self.get_object()
+        body = InviteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        invitation = invite_to_help(opportunity, body.validated_data["organization"], user=request.user)
+        return Response(HelpInvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)

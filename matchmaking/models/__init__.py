@@ -1,6 +1,7 @@
 from .audit import AuditAction, AuditLog
 from .changes import IndexChange
 from .conversations import MatchMessage, MessageReadMarker
+from .help import HelpInvitation
 from .matches import (
     AlertPreference,
     AlertSent,
@@ -36,6 +37,7 @@ __all__ = [
     "CountryGroup",
     "Framework",
     "Goal",
+    "HelpInvitation",
     "IndexChange",
     "JoinRequest",
     "Language",

@@ -204,6 +204,40 @@ def opportunity_closed(opportunity):
     )
 
 
+def help_invitation(request, suggestion, *, by_secretariat):
+    """Tells the editors of a suggested organization that they are invited to help with a request, and
+    why they were suggested (`suggestion`: a who_could_help.Suggestion)."""
+
+    def compose():
+        values = {
+            "inviter": _("The secretariat of the Clearing-House Mechanism")
+            if by_secretariat
+            else request.organization.name,
+            "organization": request.organization.name,
+            "country": request.organization.country.local_name,
+            "title": request.title,
+        }
+        subject = _("%(inviter)s invites you to help with the request “%(title)s”") % values
+        lines = [
+            subject + ".",
+            "",
+            _("The request of %(organization)s (%(country)s) has had no proposal yet.") % values,
+            _("Your organization was suggested because it:"),
+            *("- " + reason.text for reason in suggestion.reasons),
+            "",
+            _("If you can help, express interest from one of your offers, or post an offer that answers it."),
+            _("See the request: %(url)s") % {"url": link("web:opportunity", request.pk)},
+        ]
+        return subject, "\n".join(lines)
+
+    return notify(
+        editors_of([suggestion.organization.pk]),
+        kind=NotificationKind.HELP_INVITED,
+        compose=compose,
+        opportunity=request,
+    )
+
+
 def suggestions_digest(organization, suggestions, recipients):
     """One digest of new opportunities for an organization: `suggestions` are (its opportunity, the
     new opportunity, score) tuples."""

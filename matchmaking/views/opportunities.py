@@ -29,6 +29,9 @@ from matchmaking.services.opportunities import (
     reopen_opportunity,
     update_opportunity,
 )
+from matchmaking.services.who_could_help import who_could_help
+
+from .feeds import feed_link
 
 PAGE_SIZE = 20
 LIST_RELATED = ("organization__country", "cooperation_type")
@@ -74,7 +77,13 @@ def browse(request):
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"filter": filterset, "page": page, "query": query.urlencode()}
+    valid = not filterset.is_bound or filterset.is_valid()
+    context = {
+        "filter": filterset,
+        "page": page,
+        "query": query.urlencode(),
+        "feed_url": feed_link(filterset, query) if valid else "",
+    }
     return render(request, "matchmaking/browse.html", context)
 
 
@@ -89,8 +98,13 @@ def opportunity_detail(request, pk):
     is_member = opportunity.organization.has_member(request.user)
     can_edit = opportunity.organization.has_editor(request.user)
     recommendations = []
+    best_score = None  # of the recommendations, when they were ranked
     if is_member and opportunity.status == OpportunityStatus.OPEN:
         recommendations = recommended(opportunity)
+        best_score = recommendations[0]["score"] if recommendations else 0.0
+    help_advice = None
+    if can_edit and opportunity.direction == Direction.REQUEST:
+        help_advice = who_could_help(opportunity, best_score=best_score)
     objectives = sorted(opportunity.objectives.all(), key=lambda o: (o.framework_id, o.position))
     context = {
         "posting": opportunity,
@@ -99,6 +113,7 @@ def opportunity_detail(request, pk):
         "can_edit": can_edit,
         "shows_contact": can_see_contact(opportunity, request.user),
         "recommendations": recommendations,
+        "help": help_advice,
         "languages": [language_name(language) for language in opportunity.languages.all()],
         "eligible_groups": [group_name(group) for group in opportunity.eligible_groups.all()],
         "eligible_countries": opportunity.eligible_countries.all(),
