@@ -47,7 +47,9 @@ def recommend(query, limit=10, today=None):
             mask=mask,
         ) if mask.any() else []  # fmt: skip
         stored = {r.id: index.stored(r.id) for r in results}
-        found = Opportunity.objects.select_related("organization").in_bulk([r.id for r in results])
+        found = Opportunity.objects.select_related("organization__country", "cooperation_type").in_bulk(
+            [r.id for r in results]
+        )
         eligibility = {pk: eligible_through(query, candidate, index) for pk, candidate in found.items()}
         lexical = index.lexical
     pool = side.pool
