@@ -7,7 +7,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format migrate audit clean chromium
+.PHONY: install run test lint format migrate audit clean chromium axe
 
 $(STAMP): pyproject.toml constraints.txt requirements-models.txt
 	test -x $(PY) || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
@@ -38,7 +38,7 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: lint chromium
+test: lint chromium axe
 	$(PY) manage.py collectstatic --noinput -v0
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) manage.py check
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) manage.py makemigrations --check --dry-run
@@ -48,9 +48,17 @@ test: lint chromium
 chromium:
 	test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
+# axe-core (npm), which the end-to-end tests run in each page to check its accessibility.
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+$(AXE): tests/e2e/package.json tests/e2e/package-lock.json
+	cd tests/e2e && npm ci --no-audit --no-fund --silent
+	touch $(AXE)
+
+axe: $(AXE)
+
 # Known vulnerabilities in the installed dependencies (says plainly when it could not check).
 audit: install
 	$(PY) .ci/pip_audit.py
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var tests/e2e/node_modules

@@ -44,8 +44,11 @@ def new_page(browser, live_server):
     """Opens a page in a fresh browser context (its own cookies: one per user), at a desktop size."""
     contexts = []
 
-    def open_page(width=1280, height=900):
-        context = browser.new_context(viewport={"width": width, "height": height}, locale="en-GB")
+    def open_page(width=1280, height=900, bypass_csp=False):
+        # bypass_csp: lets a test add axe-core to the page (the site's policy refuses inline scripts)
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, locale="en-GB", bypass_csp=bypass_csp
+        )
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()
@@ -103,3 +106,71 @@ def sign_in(page, username, password):
     page.fill("#id_password", password)
     page.locator("main button[type=submit]").click()
     page.wait_for_load_state()
+
+
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: `make axe` installs it (npm ci in tests/e2e).")
+    return AXE.read_text()
+
+
+@pytest.fixture
+def axe_violations(axe_source):
+    """Runs axe-core (WCAG 2.1 A and AA, and best practices) in the page as it is now; returns its
+    violations as readable lines (rule, impact, and the elements at fault)."""
+
+    def check(page):
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            page.add_script_tag(content=axe_source)
+        violations = page.evaluate(
+            """async () => (await axe.run(document, {
+                runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
+            })).violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                      targets: v.nodes.slice(0, 5).map(n => n.target.join(" "))}))"""
+        )
+        return [
+            f"{page.url}: {v['id']} ({v['impact']}): {v['help']} -> {', '.join(v['targets'])}"
+            for v in violations
+        ]
+
+    return check
+
+
+@pytest.fixture
+def cast(fake_embedder):
+    """A verified Party of the DR Congo and a Belgian institute with an English offer of hosting."""
+    from matchmaking.choices import MemberRole
+    from matchmaking.models import Membership, Organization
+    from tests.conftest import make_opportunity, make_user
+
+    party = Organization.objects.create(
+        name="Point focal CHM de la RD Congo", kind="party", country_id="CD", verified=True
+    )
+    institute = Organization.objects.create(
+        name="Royal Belgian Institute of Natural Sciences", kind="institute", country_id="BE", verified=True
+    )
+    marie = make_user("marie", first_name="Marie")
+    john = make_user("john")
+    Membership.objects.create(user=marie, organization=party, role=MemberRole.EDITOR)
+    Membership.objects.create(user=john, organization=institute, role=MemberRole.EDITOR)
+    offer = make_opportunity(
+        institute,
+        "offer",
+        "Hosting of national clearing-house mechanism websites",
+        description=(
+            "We host the national CHM website of developing countries whose server is unreliable, "
+            "and train their webmasters to maintain it."
+        ),
+        cooperation_type_id="hosting",
+        themes=["information_systems"],
+        languages=["en", "fr"],
+        eligible_groups=["developing"],
+        contact_name="John Smith",
+        contact_email="chm-hosting@example.be",
+        hide_contact=True,
+    )
+    return {"party": party, "institute": institute, "offer": offer}

@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from matchmaking.choices import MatchStatus, MemberRole
-from matchmaking.models import Match, Membership, Opportunity, Organization, Outcome
-from tests.conftest import PASSWORD, make_opportunity, make_user
+from matchmaking.choices import MatchStatus
+from matchmaking.models import Match, Opportunity, Outcome
+from tests.conftest import PASSWORD
 
 from .conftest import sign_in
 
@@ -22,38 +22,6 @@ REQUEST_TEXT = (
     "Notre serveur national est peu fiable et tombe souvent en panne. Nous cherchons un partenaire "
     "pour héberger le site web du centre d'échange (CHM) de la RD Congo et former notre webmestre."
 )
-
-
-@pytest.fixture
-def cast(fake_embedder):
-    """A verified Party of the DR Congo and a Belgian institute with an English offer of hosting."""
-    party = Organization.objects.create(
-        name="Point focal CHM de la RD Congo", kind="party", country_id="CD", verified=True
-    )
-    institute = Organization.objects.create(
-        name="Royal Belgian Institute of Natural Sciences", kind="institute", country_id="BE", verified=True
-    )
-    marie = make_user("marie", first_name="Marie")
-    john = make_user("john")
-    Membership.objects.create(user=marie, organization=party, role=MemberRole.EDITOR)
-    Membership.objects.create(user=john, organization=institute, role=MemberRole.EDITOR)
-    offer = make_opportunity(
-        institute,
-        "offer",
-        "Hosting of national clearing-house mechanism websites",
-        description=(
-            "We host the national CHM website of developing countries whose server is unreliable, "
-            "and train their webmasters to maintain it."
-        ),
-        cooperation_type_id="hosting",
-        themes=["information_systems"],
-        languages=["en", "fr"],
-        eligible_groups=["developing"],
-        contact_name="John Smith",
-        contact_email="chm-hosting@example.be",
-        hide_contact=True,
-    )
-    return {"party": party, "institute": institute, "offer": offer}
 
 
 def test_a_cooperation_from_request_to_outcome(new_page, screenshot, cast):
