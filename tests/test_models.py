@@ -2,10 +2,9 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
-from matchmaking.models import Opportunity, Organization
+from matchmaking.models import Opportunity
 
 pytestmark = pytest.mark.django_db
 
@@ -58,15 +57,3 @@ def test_eligible_for_follows_countries_and_groups(institute):
     assert set(Opportunity.objects.eligible_for("CD")) == {anyone, ldc_only}
     assert set(Opportunity.objects.eligible_for("CL")) == {anyone, chile_only}
     assert set(Opportunity.objects.eligible_for("NO")) == {anyone}
-
-
-def test_load_demo_is_idempotent(django_capture_on_commit_callbacks):
-    call_command("load_demo")
-    counts = (Organization.objects.count(), Opportunity.objects.count())
-    call_command("load_demo")
-    assert counts == (Organization.objects.count(), Opportunity.objects.count())
-    belgian = Opportunity.objects.filter(organization__country="BE", direction="offer")
-    assert belgian.count() == 6
-    assert set(belgian.get(title="Hosting of national Clearing-House Mechanism").eligible_groups.all()) == {
-        Opportunity.eligible_groups.field.related_model.objects.get(code="developing")
-    }

@@ -1,6 +1,5 @@
 """The reports against the strategic plans: exact figures on a small hand-built history, privacy,
-filters, CSV that parses back to the same figures, streamed exports, query counts, the schema,
-and the seeded demo history."""
+filters, CSV that parses back to the same figures, streamed exports, query counts and the schema."""
 
 import csv
 import datetime
@@ -10,8 +9,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
-from django.db import transaction
 from django.urls import include, path
 from django.utils import timezone
 from drf_spectacular.drainage import GENERATOR_STATS
@@ -20,8 +17,7 @@ from drf_spectacular.renderers import OpenApiJsonRenderer
 from openapi_spec_validator import validate
 
 from api.reports.csv_files import cell
-from matchmaking.choices import CAPACITY_HOLDING_STATUSES, MatchStatus
-from matchmaking.management.demo_history import load_history
+from matchmaking.choices import MatchStatus
 from matchmaking.models import (
     Match,
     MatchEvent,
@@ -696,53 +692,3 @@ def test_schema_documents_the_reports_without_warnings():
     export = schema["paths"]["/api/v1/reports/export/outcomes/"]["get"]
     assert set(export["responses"]["200"]["content"]) == {"text/csv"}
     assert "400" in export["responses"]
-
-
-# --------------------------------------------------------------------------- demo history
-
-
-class Rollback(Exception):
-    pass
-
-
-def snapshot():
-    return (
-        list(
-            Opportunity.objects.order_by("title", "published_at").values_list(
-                "title", "status", "published_at"
-            )
-        ),
-        list(Match.objects.order_by("created_at").values_list("status", "score", "created_at")),
-        list(OutcomeIndicator.objects.order_by("outcome__achieved_on", "key").values_list("key", "value")),
-    )
-
-
-def test_demo_history_is_seeded_consistent_and_loaded_once(db):
-    until = at(11, 15)
-    with pytest.raises(Rollback), transaction.atomic():
-        assert load_history(until=until) > 100
-        first = snapshot()
-        raise Rollback
-    assert load_history(until=until) > 100
-    assert snapshot() == first
-    assert load_history(until=until) == 0
-
-    matches = Match.objects.prefetch_related("events")
-    assert matches.count() > 40 and Outcome.objects.count() > 10
-    for made in matches:
-        steps = [(event.from_status, event.to_status) for event in made.events.all()]
-        assert steps[0] == ("", MatchStatus.PROPOSED)
-        assert all(steps[i][1] == steps[i + 1][0] for i in range(len(steps) - 1))
-        assert steps[-1][1] == made.status
-        assert made.events.all()[0].created_at == made.created_at <= until
-        assert (made.status == MatchStatus.COMPLETED) == Outcome.objects.filter(match=made).exists()
-    for opportunity in Opportunity.objects.with_capacity_held():
-        assert opportunity.capacity_held <= opportunity.capacity
-    held = Match.objects.filter(status__in=CAPACITY_HOLDING_STATUSES)
-    assert held.values("request").distinct().count() == held.count()  # a request takes one partner
-    assert gaps.uncovered_themes(public())  # the history has its gaps
-
-
-def test_load_demo_with_history(fake_embedder):
-    call_command("load_demo", "--with-history", verbosity=0)
-    assert Match.objects.exists() and Outcome.objects.exists()

@@ -1,51 +1,42 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.urls import reverse
 
-from matchmaking.management.demo_history import load_history
-from matchmaking.models import Objective, Opportunity, Organization
-from matchmaking.reference import read
-from matchmaking.services.opportunities import create_opportunity
+from matchmaking.management.demo import Demo
+from matchmaking.services.embeddings import embed_opportunities
 
 
 class Command(BaseCommand):
     help = (
-        "Loads demo postings: the Belgian CHM's real partnership offers and a few requests. "
-        "Running it again creates nothing twice."
+        "Loads the demo from matchmaking/data/demo.json: people, among them three demo accounts with "
+        "known passwords (printed at the end), organizations of many countries, and offers and requests "
+        "in seven languages; with --with-history, the matches between them at every stage, with their "
+        "outcomes. Only for development: refused when DJANGO_DEBUG=0. Running it again creates nothing twice."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--with-history",
             action="store_true",
-            help="Also add a seeded two-year history of postings, matches and outcomes, for the dashboard.",
+            help="Also play the history of matches of the past months, for the match pages and the dashboard.",
         )
 
     def handle(self, *args, with_history=False, **options):
-        data = read("demo.json")
-        created = 0
-        with transaction.atomic():
-            organizations = {}
-            for row in data["organizations"]:
-                row = dict(row)
-                key = row.pop("key")
-                row["country_id"] = row.pop("country")
-                organizations[key], _ = Organization.objects.get_or_create(name=row.pop("name"), defaults=row)
-            for row in data["opportunities"]:
-                row = dict(row)
-                organization = organizations[row.pop("organization")]
-                if Opportunity.objects.filter(organization=organization, title=row["title"]).exists():
-                    continue
-                row["cooperation_type_id"] = row.pop("cooperation_type")
-                row["objectives"] = list(Objective.objects.filter(code__in=row.get("objectives", [])))
-                row.setdefault("capacity", 1)
-                try:
-                    create_opportunity(user=None, data={**row, "organization": organization})
-                except Exception as error:
-                    raise CommandError(
-                        f"Demo posting {row['title']!r} could not be loaded: {error}"
-                    ) from error
-                created += 1
-        self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {created} new postings."))
-        if with_history:
-            created = load_history()
-            self.stdout.write(self.style.SUCCESS(f"Demo history loaded: {created} new postings."))
+        if not settings.DEBUG:
+            raise CommandError(
+                "load_demo creates accounts with known passwords, so it is refused when DJANGO_DEBUG=0: "
+                "load the demo on a development site only."
+            )
+        demo = Demo()
+        counts = demo.load(with_history=with_history)
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Demo loaded: " + ", ".join(f"{n} new {name}" for name, n in counts.items()) + "."
+            )
+        )
+        if demo.new_postings:
+            embedded = embed_opportunities(demo.new_postings)
+            self.stdout.write(f"Embedded {embedded} of {len(demo.new_postings)} new postings.")
+        self.stdout.write(f"Demo accounts, to sign in at {reverse('web:login')}:")
+        for username, password, about in demo.accounts():
+            self.stdout.write(f"  {username} / {password}: {about}")
