@@ -9,6 +9,7 @@ from .matches import (
     Outcome,
     OutcomeIndicator,
     RankerWeights,
+    ReminderSent,
 )
 from .opportunities import Opportunity, OpportunityEmbedding
 from .organizations import JoinRequest, Membership, Organization
@@ -49,5 +50,6 @@ __all__ = [
     "Outcome",
     "OutcomeIndicator",
     "RankerWeights",
+    "ReminderSent",
     "Theme",
 ]

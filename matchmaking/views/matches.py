@@ -1,5 +1,6 @@
 """The match page: the two opportunities side by side, the history, and the steps the user may take."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import prefetch_related_objects
@@ -67,6 +68,7 @@ def match_detail(request, pk, outcome_form=None, indicator_forms=None):
         "outcome": outcome,
         "outcome_form": outcome_form or OutcomeForm(initial=outcome_initial(match)),
         "indicator_forms": indicator_forms or IndicatorFormSet(prefix="indicators"),
+        "expiry_days": settings.PROPOSAL_EXPIRY_DAYS,
     }
     return render(request, "matchmaking/match.html", context)
 
