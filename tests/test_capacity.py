@@ -157,10 +157,10 @@ def test_the_edit_form_starts_from_the_postings_partners(client_as, party, party
     assert form["partners"].value() == "several"
 
 
-def test_the_posting_page_says_one_partner_or_how_many(client, party, party_request):
-    assert "One partner" in client.get(reverse("web:opportunity", args=[party_request.pk])).text
+def test_the_posting_page_says_how_many_partners(client, party, party_request):
+    assert "<dd>1 partner</dd>" in client.get(reverse("web:opportunity", args=[party_request.pk])).text
     several = make_opportunity(party, "request", "Three trainers", capacity=3)
-    assert "Several partners: up to 3" in client.get(reverse("web:opportunity", args=[several.pk])).text
+    assert "<dd>3 partners</dd>" in client.get(reverse("web:opportunity", args=[several.pk])).text
 
 
 # --------------------------------------------------------------------------- acceptance within capacity

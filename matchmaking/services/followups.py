@@ -22,7 +22,7 @@ def start_of(day):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def made_days_ago(days, today):
+def cutoff(days, today):
     """Moments before this one fall `days` or more days before `today` (by the calendar)."""
     return start_of(today - datetime.timedelta(days=days - 1))
 
@@ -33,7 +33,7 @@ def expire_proposals(today=None):
     today = today or timezone.localdate()
     days = settings.PROPOSAL_EXPIRY_DAYS
     due = (
-        Match.objects.filter(status=MatchStatus.PROPOSED, created_at__lt=made_days_ago(days, today))
+        Match.objects.filter(status=MatchStatus.PROPOSED, created_at__lt=cutoff(days, today))
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)
     )
@@ -63,7 +63,7 @@ def remind_proposals(today=None):
     due = _not_reminded(
         Match.objects.filter(
             status=MatchStatus.PROPOSED,
-            created_at__lt=made_days_ago(settings.PROPOSAL_REMINDER_DAYS, today),
+            created_at__lt=cutoff(settings.PROPOSAL_REMINDER_DAYS, today),
         ),
         kind,
     )
@@ -91,7 +91,7 @@ def remind_unstarted(today=None):
     due = _not_reminded(
         Match.objects.filter(status=MatchStatus.ACCEPTED)
         .annotate(accepted_at=Max("events__created_at", filter=Q(events__to_status=MatchStatus.ACCEPTED)))
-        .filter(accepted_at__lt=made_days_ago(settings.START_REMINDER_DAYS, today)),
+        .filter(accepted_at__lt=cutoff(settings.START_REMINDER_DAYS, today)),
         kind,
     )
     count = 0
