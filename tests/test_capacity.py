@@ -126,6 +126,8 @@ def test_several_partners_is_checked_against_the_capacity_on_update(client_for, 
         ("several", "", None, "Say how many partners it can take: 2 or more."),
         ("several", "1", None, "Say how many partners it can take: 2 or more."),
         ("one", "4", None, "A posting that takes one partner has a capacity of 1"),
+        (None, "4", 4, None),  # the choice left out: the capacity says it
+        (None, None, 1, None),
     ],
 )
 def test_the_form_asks_for_one_partner_or_several_and_how_many(
@@ -141,6 +143,7 @@ def test_the_form_asks_for_one_partner_or_several_and_how_many(
         "capacity": capacity,
         "publish": "1",
     }
+    data = {name: value for name, value in data.items() if value is not None}
     response = client_as(party_editor).post(reverse("web:opportunity_create"), data)
     if error:
         assert response.status_code == 200

@@ -170,7 +170,8 @@ class OpportunityForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         lists = {name: cleaned.get(name) for name in LIST_LIMITS if name in self.fields}
-        several = cleaned.get("partners") == "several"
+        # not given (a client that leaves the choice out): the capacity alone says it, as in the API
+        several = {"one": False, "several": True}.get(cleaned.get("partners"))
         if not several and cleaned.get("capacity") is None:
             cleaned["capacity"] = 1
         for check in (
