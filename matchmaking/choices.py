@@ -60,10 +60,14 @@ class MatchStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", _("In progress")
     COMPLETED = "completed", _("Completed")
     CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired without an answer")
+    FILLED = "filled", _("Closed: the posting has no room left")
 
 
 # Matches in these states hold one unit of each opportunity's capacity.
 CAPACITY_HOLDING_STATUSES = (MatchStatus.ACCEPTED, MatchStatus.IN_PROGRESS, MatchStatus.COMPLETED)
+# The answers to a proposal, for the time to first answer.
+ANSWERED_STATUSES = (MatchStatus.ACCEPTED, MatchStatus.DECLINED)
 # Matches in these states are still alive: a second one on the same pair is refused.
 ACTIVE_MATCH_STATUSES = (MatchStatus.PROPOSED, *CAPACITY_HOLDING_STATUSES)
 # Matches in these states are not over yet: their two sides may write to each other.
@@ -109,3 +113,7 @@ class HelpReason(models.TextChoices):
 
     OFFERED = "offered", _("An offer it made")
     COMPLETED = "completed", _("A cooperation it completed")
+    PROPOSAL_REMINDER = "proposal_reminder", _("A proposal waits for your answer")
+    PROPOSAL_EXPIRED = "proposal_expired", _("A proposal expired without an answer")
+    START_REMINDER = "start_reminder", _("An accepted match waits to be started")
+    MATCH_FILLED = "match_filled", _("A proposal was closed: the posting has no room left")

@@ -38,8 +38,11 @@ def env_bool(name, default=False):
     return _parsed("bool", name, default)
 
 
-def env_int(name, default):
-    return _parsed("int", name, default)
+def env_int(name, default, minimum=None):
+    value = _parsed("int", name, default)
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={value} is below its minimum, {minimum}.")
+    return value
 
 
 def env_float(name, default):
@@ -291,6 +294,14 @@ EXPIRY_REMINDER_DAYS = env_int("EXPIRY_REMINDER_DAYS", 14)
 WHO_COULD_HELP_AFTER_DAYS = env_int("WHO_COULD_HELP_AFTER_DAYS", 14)
 WHO_COULD_HELP_GOOD_MATCH = env_float("WHO_COULD_HELP_GOOD_MATCH", 0.45)
 WHO_COULD_HELP_MIN_LIKENESS = env_float("WHO_COULD_HELP_MIN_LIKENESS", 0.35)
+# `send_match_alerts` follows matches up: the side that must answer a proposal is reminded after
+# PROPOSAL_REMINDER_DAYS, and the proposal expires after PROPOSAL_EXPIRY_DAYS without an answer; an
+# accepted match not started after START_REMINDER_DAYS is reminded to both sides.
+PROPOSAL_REMINDER_DAYS = env_int("PROPOSAL_REMINDER_DAYS", 7, minimum=1)
+PROPOSAL_EXPIRY_DAYS = env_int("PROPOSAL_EXPIRY_DAYS", 30, minimum=1)
+START_REMINDER_DAYS = env_int("START_REMINDER_DAYS", 14, minimum=1)
+# A renewal extends a posting's end date to at most this many days from today.
+RENEWAL_MAX_DAYS = env_int("RENEWAL_MAX_DAYS", 365, minimum=1)
 # `train_ranker` learns weights only from at least this many answered matches, and uses them only if
 # they rank held-out matches better than the weights in use by RANKER_MIN_GAIN (ROC AUC) and keep at
 # least RANKER_SEMANTIC_FLOOR of the weight on the meaning of the texts.

@@ -63,6 +63,7 @@ urlpatterns = [
     path("postings/<int:pk>/publish/", opportunities.opportunity_publish, name="opportunity_publish"),
     path("postings/<int:pk>/close/", opportunities.opportunity_close, name="opportunity_close"),
     path("postings/<int:pk>/reopen/", opportunities.opportunity_reopen, name="opportunity_reopen"),
+    path("postings/<int:pk>/renew/", opportunities.opportunity_renew, name="opportunity_renew"),
     path("postings/<int:pk>/interest/", opportunities.express_interest, name="express_interest"),
     path("postings/<int:pk>/who-could-help/invite/", who_could_help.invite, name="invite_to_help"),
     path("matches/<int:pk>/", matches.match_detail, name="match"),

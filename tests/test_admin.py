@@ -64,11 +64,12 @@ def test_admin_accepting_keeps_the_capacity_of_the_offer(
     other = express_interest(
         user=party_editor, request=make_opportunity(party, "request", "A second need"), offer=institute_offer
     )
-    accept_match(proposal, user=institute_editor)  # the offer's one slot is taken
+    accept_match(proposal, user=institute_editor)  # the offer's one slot is taken: `other` is closed
     messages = run_action(admin_client, "match", "accept", [other])
     other.refresh_from_db()
-    assert other.status == MatchStatus.PROPOSED
-    assert any("no capacity left" in message for message in messages)
+    assert other.status == MatchStatus.FILLED
+    assert any("has no room left" in message for message in messages)
+    assert not MatchEvent.objects.filter(match=other, to_status=MatchStatus.ACCEPTED).exists()
 
 
 def test_admin_cannot_edit_a_match_by_hand(admin_client, proposal):

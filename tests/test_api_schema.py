@@ -20,6 +20,7 @@ ENDPOINTS = {
     "/api/v1/opportunities/{id}/": {"get", "put", "patch"},
     "/api/v1/opportunities/{id}/close/": {"post"},
     "/api/v1/opportunities/{id}/reopen/": {"post"},
+    "/api/v1/opportunities/{id}/renew/": {"post"},
     "/api/v1/opportunities/{id}/matches/": {"get"},
     "/api/v1/opportunities/{id}/who-could-help/": {"get"},
     "/api/v1/opportunities/{id}/who-could-help/invite/": {"post"},

@@ -110,7 +110,31 @@ def test_concurrent_accepts_of_a_capacity_one_offer_accept_exactly_one(
 
     assert sorted(results) == ["conflict"] * (THREADS - 1) + ["done"]
     assert Match.objects.filter(offer=offer, status__in=CAPACITY_HOLDING_STATUSES).count() == 1
-    assert Match.objects.filter(offer=offer, status=MatchStatus.PROPOSED).count() == THREADS - 1
+    # the offer filled up: its other proposals are closed
+    assert Match.objects.filter(offer=offer, status=MatchStatus.FILLED).count() == THREADS - 1
+
+
+def test_concurrent_accepts_of_a_capacity_two_request_accept_exactly_two(
+    party, party_editor, institute, institute_editor, staff, slow_capacity_check
+):
+    request = make_opportunity(party, "request", "Two webmasters to train", capacity=2)
+    offers = [make_opportunity(institute, "offer", f"Training course {n}") for n in range(3)]
+    matches = [express_interest(user=institute_editor, request=request, offer=offer) for offer in offers]
+    second_editor = make_user("second_party_editor")
+    party.memberships.create(user=second_editor, role="editor")
+    editors = [party_editor, second_editor, staff]
+
+    results = run_together(
+        [
+            lambda match=match, editor=editor: accept_match(match, user=editor)
+            for match, editor in zip(matches, editors, strict=True)
+        ]
+    )
+
+    assert sorted(results) == ["conflict", "done", "done"]
+    assert Match.objects.filter(request=request, status__in=CAPACITY_HOLDING_STATUSES).count() == 2
+    assert Match.objects.filter(request=request, status=MatchStatus.FILLED).count() == 1
+    assert Match.objects.filter(request=request, status=MatchStatus.PROPOSED).count() == 0
 
 
 def test_a_match_accepted_twice_at_once_is_accepted_once(

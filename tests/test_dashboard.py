@@ -10,9 +10,10 @@ from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from matchmaking.choices import MatchStatus
 from matchmaking.models import Membership
 from tests.conftest import make_user
-from tests.test_reports import add_more_history, build_history
+from tests.test_reports import P, add_more_history, at, build_history, match
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +66,17 @@ def test_renders_the_public_figures(client, history):
     )
     for text in ("African States", "Barcoding", "Biosafety", "Technology transfer", "9.4"):
         assert text in html
+
+
+def test_shows_the_share_of_expired_proposals_and_the_time_to_first_answer(client, history):
+    match(history.r5, history.o2, (P, at(10, 2)), (MatchStatus.EXPIRED, at(11, 1)))
+    response, html = page(client)
+    answers = response.context["answers"]
+    assert (answers["proposals"], answers["expired"], answers["share_expired"]) == (5, 1, 0.2)
+    assert "<dt>Expired without an answer</dt><dd>20 % (1)</dd>" in html
+    assert "<dt>Time to first answer, median days</dt><dd>10.0</dd>" in html
+    training = next(row for row in response.context["speed_by_type"] if row["key"] == "training")
+    assert (training["proposals"], training["expired"]) == (3, 1)
 
 
 def test_charts_have_tables_with_the_same_figures(client, history):
@@ -138,6 +150,6 @@ def test_takes_a_fixed_number_of_queries(client, history):
         return len(queries)
 
     before = count()
-    assert before <= 20
+    assert before <= 22  # 2 per time-to-match table (requests, then their proposals), 1 for the answers
     add_more_history(history)
     assert count() == before

@@ -295,10 +295,18 @@ def test_an_offer_is_never_accepted_beyond_its_capacity(
     requests = [make_opportunity(party, "request", f"Need {n}") for n in range(3)]
     matches = [express_interest(user=party_editor, request=r, offer=offer) for r in requests]
     accept_match(matches[0], user=institute_editor)
+    matches[2].refresh_from_db()
+    assert matches[2].status == MatchStatus.PROPOSED  # one place left
     accept_match(matches[1], user=institute_editor)
-    with pytest.raises(Conflict, match="The offer has no capacity left"):
+    matches[2].refresh_from_db()
+    assert matches[2].status == MatchStatus.FILLED  # the offer filled up: its last proposal is closed
+    with pytest.raises(Conflict, match="one of the two postings has no room left") as refused:
         accept_match(matches[2], user=institute_editor)
+    assert refused.value.code == "no_capacity"
     assert Match.objects.filter(offer=offer, status=MatchStatus.ACCEPTED).count() == 2
+    with pytest.raises(Conflict, match="The offer has no capacity left") as refused:
+        express_interest(user=party_editor, request=make_opportunity(party, "request", "Need 4"), offer=offer)
+    assert refused.value.code == "no_capacity"
 
 
 def test_a_request_takes_one_partner(party, party_editor, party_request, institute, institute_editor):
@@ -307,8 +315,12 @@ def test_a_request_takes_one_partner(party, party_editor, party_request, institu
     a = express_interest(user=party_editor, request=party_request, offer=first)
     b = express_interest(user=party_editor, request=party_request, offer=second)
     accept_match(a, user=institute_editor)
-    with pytest.raises(Conflict, match="The request has no capacity left"):
+    b.refresh_from_db()
+    assert b.status == MatchStatus.FILLED
+    with pytest.raises(Conflict, match="has no room left"):
         accept_match(b, user=institute_editor)
+    with pytest.raises(Conflict, match="The request has no capacity left"):
+        express_interest(user=party_editor, request=party_request, offer=second)
 
 
 def test_a_full_offer_stops_being_recommended_until_a_match_is_cancelled(

@@ -316,7 +316,9 @@ def test_the_scheduled_command_closes_reminds_and_sends_digests(
     out = StringIO()
     mails(call_command, "send_match_alerts", stdout=out)
     assert out.getvalue().strip() == (
-        "Closed 1 expired posting(s), reminded about 1 ending soon, sent 1 digest(s)."
+        "Closed 1 expired posting(s), reminded about 1 ending soon, sent 1 digest(s).\n"
+        "Expired 0 unanswered proposal(s), reminded about 0 waiting for an answer and 0 accepted "
+        "match(es) not started."
     )
     assert sorted(kinds(institute_editor)) == ["posting_closed", "posting_expiring", "suggestions"]
 

@@ -417,7 +417,39 @@ def test_time_to_match_overall(history):
         "with_acceptance": 2,
         "days_to_interest": spread(10.0, 26.0),  # 4, 10 and 30 days
         "days_to_acceptance": spread(25.0, 29.0),  # 20 and 30 days
+        "proposals": 4,
+        "expired": 0,
+        "share_expired": 0.0,
+        "days_to_answer": spread(10.0, 10.0),  # 10, 5 and 10 days; one not answered
     }
+
+
+def test_expired_proposals_count_in_the_time_to_match(history):
+    E = MatchStatus.EXPIRED
+    match(history.r5, history.o2, (P, at(10, 2)), (E, at(11, 1)))
+    match(history.r4, history.o1, (P, at(7, 2)), (E, at(8, 1)))
+    [row] = timing.time_to_match(public())
+    assert (row["proposals"], row["expired"], row["share_expired"]) == (6, 2, 0.333)
+    assert row["days_to_answer"] == spread(10.0, 10.0)  # an expired proposal was never answered
+    assert row["with_interest"] == 5  # interest was expressed, though never answered
+    by_type = {r["key"]: r for r in timing.time_to_match(public(), "cooperation_type")}
+    assert (by_type["training"]["proposals"], by_type["training"]["expired"]) == (3, 1)
+    assert by_type["funding"]["share_expired"] == 0.0
+    assert by_type["technology_transfer"]["share_expired"] == 1.0
+    assert timing.proposal_answers(public()) == {
+        "proposals": 6,
+        "expired": 2,
+        "share_expired": 0.333,
+        "days_to_answer": spread(10.0, 10.0),
+    }
+    assert timing.proposal_answers(public(date_from=datetime.date(2025, 12, 1)))["share_expired"] is None
+
+
+def test_api_time_to_match_reports_expired_proposals_and_the_time_to_first_answer(client, history):
+    match(history.r5, history.o2, (P, at(10, 2)), (MatchStatus.EXPIRED, at(11, 1)))
+    [row] = get(client, "time-to-match/").json()["results"]
+    assert (row["proposals"], row["expired"], row["share_expired"]) == (5, 1, 0.2)
+    assert row["days_to_answer"] == spread(10.0, 10.0)
 
 
 def test_time_to_match_per_cooperation_type_un_group_and_quarter(history):
@@ -643,7 +675,8 @@ REPORT_QUERIES = [
     (gaps.uncovered_themes, {}, 1),
     (gaps.unanswered_requests, {}, 1),
     (gaps.unanswered_by_region, {}, 1),
-    (timing.time_to_match, {"by": "cooperation_type"}, 1),
+    (timing.time_to_match, {"by": "cooperation_type"}, 2),
+    (timing.proposal_answers, {}, 1),
 ]
 
 

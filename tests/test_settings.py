@@ -37,6 +37,12 @@ def test_an_integer_typo_stops_start_up_naming_the_variable():
     assert "OUTCOME_EDIT_DAYS='thirty' is not a valid int" in result.stderr
 
 
+def test_a_follow_up_delay_below_one_day_stops_start_up():
+    result = run_check(PROPOSAL_EXPIRY_DAYS="0")
+    assert result.returncode != 0
+    assert "PROPOSAL_EXPIRY_DAYS=0 is below its minimum, 1." in result.stderr
+
+
 def settings_seen(environment):
     """(DEBUG, SECRET_KEY) as a new process sees them."""
     script = "from django.conf import settings; print(settings.DEBUG, settings.SECRET_KEY)"

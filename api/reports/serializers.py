@@ -230,3 +230,13 @@ class TimeToMatchSerializer(serializers.Serializer):
         help_text="Days from publication to the first expression of interest."
     )
     days_to_acceptance = SpreadSerializer(help_text="Days from publication to the first accepted match.")
+    proposals = serializers.IntegerField(help_text="Proposals (matches) made on those requests.")
+    expired = serializers.IntegerField(
+        help_text="Of those, proposals that expired without an answer (after PROPOSAL_EXPIRY_DAYS)."
+    )
+    share_expired = serializers.FloatField(
+        allow_null=True, help_text="expired / proposals; null without proposals."
+    )
+    days_to_answer = SpreadSerializer(
+        help_text="Time to first answer: days from a proposal to its acceptance or decline."
+    )

@@ -200,7 +200,8 @@ class RegionGapsReport(ReportView):
     "Time to match",
     "Median and 90th-percentile days from a request's publication to its first expression of "
     "interest and to its first accepted match, over the requests published in the period, per "
-    "cooperation type, UN regional group, year or quarter of publication.",
+    "cooperation type, UN regional group, year or quarter of publication; and of the proposals made "
+    "on those requests, how many expired without an answer and the days to their first answer.",
     TimeToMatchSerializer,
     TimeToMatchQuerySerializer,
 )

@@ -29,6 +29,12 @@ class OpportunitySerializer(serializers.ModelSerializer):
     eligible_countries = CodeListField(
         Country, hint=COUNTRY_HINT, max_length=LIST_LIMITS["eligible_countries"], required=False
     )
+    several_partners = serializers.BooleanField(
+        required=False,
+        help_text="Whether it takes several partners. A posting, offer or request, takes one partner "
+        "(`capacity` 1) unless it says it takes several: then `capacity` says how many (2 or more). "
+        "Left out, `capacity` alone says it.",
+    )
     organization_name = serializers.CharField(source="organization.name", read_only=True)
     on_behalf_of_party = serializers.CharField(
         source="organization.focal_point_of_id",
@@ -58,6 +64,7 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "starts_on",
             "ends_on",
             "application_deadline",
+            "several_partners",
             "capacity",
             "contact_name",
             "contact_email",
@@ -68,6 +75,14 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["text_language", "published_at", "created_at", "updated_at"]
+        extra_kwargs = {
+            "capacity": {
+                "help_text": "How many partners it can take: the matches it can hold accepted, in progress "
+                "or completed (an offer: how many requests it can serve; a request: how many offers it "
+                "can accept). 1 by default; at least 2 when `several_partners` is true. An accept beyond "
+                "it is refused (409, `no_capacity`), and it cannot fall below the places already taken."
+            }
+        }
 
     def validate_direction(self, direction):
         if self.instance is not None and direction != self.instance.direction:
@@ -98,6 +113,11 @@ class OpportunitySerializer(serializers.ModelSerializer):
             Opportunity.clean_lists(
                 current("direction"), {name: attrs[name] for name in LIST_LIMITS if name in attrs}
             )
+        except DjangoValidationError as error:
+            errors.update(error.message_dict)
+        several = attrs.pop("several_partners", None)
+        try:
+            Opportunity.clean_capacity(current("capacity"), several)
         except DjangoValidationError as error:
             errors.update(error.message_dict)
         if errors:
@@ -133,6 +153,18 @@ def sees_contact(context, opportunity):
     if "contact_access" not in context:
         context["contact_access"] = contacts.contact_access(user)
     return contacts.can_see_contact(opportunity, user, access=context["contact_access"])
+
+
+class RenewSerializer(serializers.Serializer):
+    ends_on = serializers.DateField(
+        help_text="The new end date: in the future, later than the current one, and at most "
+        "RENEWAL_MAX_DAYS (365 by default) from today."
+    )
+    application_deadline = serializers.DateField(
+        required=False,
+        help_text="For a posting with an application deadline: the new one (neither past, nor earlier than "
+        "the current one, nor after the new end date). Left out, it moves by as many days as the end date.",
+    )
 
 
 class MatchQuerySerializer(serializers.Serializer):

@@ -9,14 +9,19 @@ from api.pagination import Pagination
 from api.permissions import IsEditor, IsEditorOrReadOnly
 from api.schema import error, validation_error
 from api.serializers.help import HelpAdviceSerializer, HelpInvitationSerializer, InviteSerializer
-from api.serializers.opportunities import MatchListSerializer, MatchQuerySerializer, OpportunitySerializer
+from api.serializers.opportunities import (
+    MatchListSerializer,
+    MatchQuerySerializer,
+    OpportunitySerializer,
+    RenewSerializer,
+)
 from matchmaking.filtersets import OpportunityFilterSet
 from matchmaking.models import (
     Opportunity,
 )
 from matchmaking.recommendations.recommend import recommend
 from matchmaking.services.embeddings import ensure_embedded
-from matchmaking.services.opportunities import close_opportunity, reopen_opportunity
+from matchmaking.services.opportunities import close_opportunity, renew_opportunity, reopen_opportunity
 from matchmaking.services.who_could_help import invite_to_help, who_could_help
 
 
@@ -71,6 +76,28 @@ class OpportunityViewSet(
         """Opens a closed opportunity again (not one that has ended or whose deadline has passed)."""
         opportunity = self.get_object()
         opportunity = reopen_opportunity(opportunity, user=request.user)
+        return Response(self.get_serializer(opportunity).data)
+
+    @extend_schema(
+        request=RenewSerializer,
+        responses={
+            200: OpportunitySerializer,
+            400: validation_error(
+                "The new end date is not in the future, not later than the current one or too far; or the "
+                "application deadline does not fit."
+            ),
+            409: error("A draft, or a posting without an end date."),
+        },
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def renew(self, request, pk=None):
+        """Extends an open or closed posting in one step: a later end date, and its application deadline
+        if it has one (given, or moved by as many days). A closed posting opens again and is recommended
+        again."""
+        opportunity = self.get_object()
+        body = RenewSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        opportunity = renew_opportunity(opportunity, user=request.user, **body.validated_data)
         return Response(self.get_serializer(opportunity).data)
 
     @extend_schema(

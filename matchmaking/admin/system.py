@@ -1,5 +1,5 @@
-"""What the services keep: notifications, alert preferences and digests sent, ranking weights, the
-audit log."""
+"""What the services keep: notifications, alert preferences, digests and reminders sent, ranking
+weights, the audit log."""
 
 from django.contrib import admin
 
@@ -29,6 +29,13 @@ class AlertSentAdmin(ReadOnlyAdmin):
     list_display = ["sent_on", "organization", "suggested", "for_opportunity", "score"]
     list_filter = ["sent_on"]
     search_fields = ["organization__name", "suggested__title", "for_opportunity__title"]
+    date_hierarchy = "sent_on"
+
+
+@admin.register(models.ReminderSent)
+class ReminderSentAdmin(ReadOnlyAdmin):
+    list_display = ["sent_on", "kind", "match", "opportunity", "ends_on"]
+    list_filter = ["kind", "sent_on"]
     date_hierarchy = "sent_on"
 
 

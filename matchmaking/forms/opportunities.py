@@ -2,8 +2,10 @@
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from matchmaking.choices import Direction, OpportunityStatus
 from matchmaking.filtersets import OpportunityFilterSet
@@ -53,6 +55,16 @@ class OpportunityForm(forms.ModelForm):
             "Leave empty, with no eligible country either, to open it to every country."
         ),
         widget=forms.CheckboxSelectMultiple(attrs={"class": "columns"}),
+    )
+    partners = forms.ChoiceField(
+        choices=[("one", _("One partner")), ("several", _("Several partners"))],
+        initial="one",
+        required=False,
+        label=_("Partners"),
+        help_text=_(
+            "A posting takes one partner unless you say it takes several; then say how many under Capacity."
+        ),
+        widget=forms.RadioSelect,
     )
     eligible_countries = CountryMultipleChoiceField(
         queryset=Country.objects.all(),
@@ -109,7 +121,11 @@ class OpportunityForm(forms.ModelForm):
             "starts_on": _("Optional: when the cooperation can start."),
             "ends_on": _("Optional: when it ends. An ended posting is no longer recommended."),
             "application_deadline": _("Optional: the last day to express interest."),
-            "capacity": _("How many partners it can take on."),
+            "capacity": _(
+                "How many partners it can take: 1 for one partner; with several, how many (an offer: "
+                "how many requests it can serve; a request: how many offers it can accept). Each accepted "
+                "match takes a place until it is cancelled."
+            ),
             "contact_name": _("Who partners should contact."),
             "contact_email": _("Where partners can write."),
             "hide_contact": _("Show the contact details only to partners whose match was accepted."),
@@ -125,6 +141,9 @@ class OpportunityForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["capacity"].required = False  # one partner: 1
+        if self.instance.pk and self.instance.capacity > 1:
+            self.initial["partners"] = "several"
         self.fields["cooperation_type"].queryset = CooperationType.objects.all()
         self.fields["cooperation_type"].empty_label = None
         if self.instance.pk:
@@ -151,17 +170,52 @@ class OpportunityForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         lists = {name: cleaned.get(name) for name in LIST_LIMITS if name in self.fields}
-        try:
-            Opportunity.clean_lists(self.direction, lists)
-        except ValidationError as error:
-            for field, messages in error.message_dict.items():
-                for message in messages:
-                    self.add_error(field, message)
+        # not given (a client that leaves the choice out): the capacity alone says it, as in the API
+        several = {"one": False, "several": True}.get(cleaned.get("partners"))
+        if not several and cleaned.get("capacity") is None:
+            cleaned["capacity"] = 1
+        for check in (
+            lambda: Opportunity.clean_lists(self.direction, lists),
+            lambda: Opportunity.clean_capacity(cleaned.get("capacity"), several),
+        ):
+            try:
+                check()
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    for message in messages:
+                        self.add_error(field, message)
         return cleaned
 
     def service_data(self):
         """The cleaned data as `services.create_opportunity` and `update_opportunity` take it."""
-        return {name: self.cleaned_data[name] for name in self.fields if name in self.cleaned_data}
+        return {
+            name: self.cleaned_data[name]
+            for name in self.fields
+            if name in self.cleaned_data and name != "partners"
+        }
+
+
+class RenewForm(forms.Form):
+    """A posting's new end date, and its new application deadline if it has one (the rules are
+    `services.opportunities.renew_opportunity`'s)."""
+
+    ends_on = forms.DateField(label=_("New end date"), widget=DATE_WIDGET)
+    application_deadline = forms.DateField(
+        required=False,
+        label=_("New application deadline"),
+        help_text=_("Leave it empty to move the deadline by as many days as the end date."),
+        widget=DATE_WIDGET,
+    )
+
+    def __init__(self, *args, opportunity, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ends_on"].help_text = ngettext(
+            "Later than the current end date, and at most %(days)d day from today.",
+            "Later than the current end date, and at most %(days)d days from today.",
+            settings.RENEWAL_MAX_DAYS,
+        ) % {"days": settings.RENEWAL_MAX_DAYS}
+        if opportunity.application_deadline is None:
+            del self.fields["application_deadline"]
 
 
 class BrowseFilterSet(OpportunityFilterSet):

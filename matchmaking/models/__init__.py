@@ -11,6 +11,7 @@ from .matches import (
     Outcome,
     OutcomeIndicator,
     RankerWeights,
+    ReminderSent,
 )
 from .opportunities import Opportunity, OpportunityEmbedding
 from .organizations import JoinRequest, Membership, Organization
@@ -54,5 +55,6 @@ __all__ = [
     "Outcome",
     "OutcomeIndicator",
     "RankerWeights",
+    "ReminderSent",
     "Theme",
 ]

@@ -272,6 +272,45 @@ class AlertSent(models.Model):
         return f"{self.suggested_id} to {self.organization_id} on {self.sent_on}"
 
 
+class ReminderSent(models.Model):
+    """A reminder of the daily run, so that it is sent once: about a match (once per kind: a proposal
+    waiting for its answer, an accepted match not started), or about the end of a posting (once per
+    end date, so that a renewed posting is reminded again before its new end)."""
+
+    kind = models.CharField(max_length=40, choices=NotificationKind.choices)
+    match = models.ForeignKey(Match, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    opportunity = models.ForeignKey(
+        "matchmaking.Opportunity", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    ends_on = models.DateField(
+        null=True, blank=True, help_text=_("The end date a posting's reminder was about.")
+    )
+    sent_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_on", "id"]
+        verbose_name_plural = "reminders sent"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(match__isnull=True, opportunity__isnull=False, ends_on__isnull=False)
+                | Q(match__isnull=False, opportunity__isnull=True),
+                name="reminder_of_a_match_or_a_posting_end",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "match"], condition=Q(match__isnull=False), name="remind_of_a_match_once"
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "opportunity", "ends_on"],
+                condition=Q(opportunity__isnull=False),
+                name="remind_of_a_posting_end_once",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} about {self.match_id or self.opportunity_id} on {self.sent_on}"
+
+
 class RankerWeights(models.Model):
     """Blend weights learned from answered matches by `manage.py train_ranker`, stored only when they
     ranked held-out labels better than the weights in use. The active row activated last is used;

@@ -135,7 +135,10 @@ class Opportunity(models.Model):
     capacity = models.PositiveIntegerField(
         default=1,
         validators=[MinValueValidator(1)],
-        help_text=_("How many partners this posting can take on."),
+        help_text=_(
+            "How many partners it can take: matches accepted, in progress or completed. One, unless "
+            "it says it takes several."
+        ),
     )
     status = models.CharField(
         max_length=10, choices=OpportunityStatus.choices, default=OpportunityStatus.OPEN
@@ -225,6 +228,31 @@ class Opportunity(models.Model):
                     errors[name] = _("A request has no eligibility restriction: leave this empty.")
         if errors:
             raise ValidationError(errors)
+
+    @staticmethod
+    def clean_capacity(capacity, several_partners=None):
+        """A posting, offer or request, takes one partner unless its author says it takes several, and
+        then how many: its capacity, the matches it can hold (accepted, in progress or completed).
+        `several_partners` None: the capacity alone says it."""
+        if capacity is not None and capacity < 1:
+            raise ValidationError({"capacity": _("A posting takes at least one partner.")})
+        if several_partners and (capacity is None or capacity < 2):
+            raise ValidationError(
+                {"capacity": _("Say how many partners it can take: 2 or more.")}, code="required"
+            )
+        if several_partners is False and capacity not in (None, 1):
+            raise ValidationError(
+                {
+                    "capacity": _(
+                        "A posting that takes one partner has a capacity of 1: "
+                        "say it takes several partners to take more."
+                    )
+                }
+            )
+
+    @property
+    def several_partners(self):
+        return self.capacity > 1
 
     @staticmethod
     def moderation_for(user, organization, *, imported=False):

@@ -7,11 +7,18 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from matchmaking.choices import NotificationKind, OpportunityStatus
-from matchmaking.models import AlertPreference, AlertSent, Match, Notification, Opportunity, Organization
+from matchmaking.models import (
+    AlertPreference,
+    AlertSent,
+    Match,
+    Opportunity,
+    Organization,
+    ReminderSent,
+)
 from matchmaking.recommendations.recommend import recommend
 
 from . import audit, notifications
@@ -60,23 +67,29 @@ def close_expired_opportunities(today=None):
 
 
 def remind_expiring_opportunities(today=None):
-    """Reminds the editors of open opportunities that end within EXPIRY_REMINDER_DAYS, once per opportunity;
-    returns how many opportunities were reminded about."""
+    """Reminds the editors of open opportunities that end within EXPIRY_REMINDER_DAYS, once per end date
+    (a renewed opportunity is reminded again before its new end); returns how many opportunities were
+    reminded about."""
     today = today or timezone.localdate()
+    kind = NotificationKind.OPPORTUNITY_EXPIRING
     horizon = today + datetime.timedelta(days=settings.EXPIRY_REMINDER_DAYS)
-    reminded = Notification.objects.filter(kind=NotificationKind.OPPORTUNITY_EXPIRING).values(
-        "opportunity_id"
-    )
+    reminded = ReminderSent.objects.filter(kind=kind, opportunity=OuterRef("pk"), ends_on=OuterRef("ends_on"))
     due = (
         Opportunity.objects.filter(status=OpportunityStatus.OPEN, ends_on__gte=today, ends_on__lte=horizon)
-        .exclude(pk__in=reminded)
+        .exclude(Exists(reminded))
         .order_by("ends_on", "pk")
     )
     count = 0
     for opportunity in due:
-        with transaction.atomic():
-            if notifications.opportunity_expiring(opportunity, (opportunity.ends_on - today).days):
-                count += 1
+        try:
+            with transaction.atomic():
+                ReminderSent.objects.create(
+                    kind=kind, opportunity=opportunity, ends_on=opportunity.ends_on, sent_on=today
+                )
+                sent = notifications.opportunity_expiring(opportunity, (opportunity.ends_on - today).days)
+        except IntegrityError:  # a run at the same moment sent it
+            continue
+        count += bool(sent)
     return count
 
 

@@ -7,6 +7,9 @@
     complete (outcomes.py)     in progress -> completed            (either side)
     cancel                     accepted, in progress -> cancelled  (either side)
 
+    (an accept that fills a posting)  proposed -> filled   its other proposals, closed
+    (the daily run, followups.py)     proposed -> expired  unanswered for PROPOSAL_EXPIRY_DAYS
+
 Staff may take any step for either side. Every step is recorded (MatchEvent), audited, and told to
 the other side's editors.
 """
@@ -111,6 +114,10 @@ def check_step(match, user, action):
             _("Only the editors of the two organizations, and staff, may act on this match."),
             code="not_a_side",
         )
+    if match.status == MatchStatus.FILLED and action == "accept":
+        raise Conflict(
+            _("This proposal was closed: one of the two postings has no room left."), code="no_capacity"
+        )
     if match.status not in sources:
         raise Conflict(
             _("This match is “%(status)s”. %(rule)s")
@@ -214,6 +221,8 @@ def express_interest(*, user, request, offer, message="", initiated_by=None):
         )
     initiator_id = _initiator(user, request, offer, initiated_by)
     with transaction.atomic():
+        # as accept does, so that no proposal is made on a posting that an accept is filling
+        lock_opportunities(request.pk, offer.pk)
         check_matchable(request, offer)
         if Match.objects.filter(request=request, offer=offer, status__in=ACTIVE_MATCH_STATUSES).exists():
             raise Conflict(UNDER_WAY, code="under_way")
@@ -276,7 +285,8 @@ def check_capacity(match):
 
 def accept_match(match, *, user, note=""):
     """The other side accepts: the match takes one unit of each opportunity's capacity. Their rows
-    are locked first, so that two accepts at the same moment cannot oversell an offer."""
+    are locked first, so that two accepts at the same moment cannot oversell an offer or a request.
+    An opportunity that this fills closes its other proposals (`close_proposals_if_full`)."""
     with transaction.atomic():
         lock_opportunities(match.request_id, match.offer_id)
         match = take_step(match, user=user, action="accept", note=note, before=check_capacity)
@@ -287,6 +297,69 @@ def accept_match(match, *, user, note=""):
             actor=user,
             note=note,
         )
+        for opportunity in (match.request, match.offer):
+            close_proposals_if_full(opportunity, user=user)
+    return match
+
+
+def close_proposals_if_full(opportunity, *, user=None):
+    """When the opportunity has no room left, closes the proposals still waiting on it as `filled`
+    (nobody can accept them any more) and tells the other side of each; returns them. The caller
+    holds the opportunity's row lock, as every step that takes capacity does."""
+    if Opportunity.objects.filter(pk=opportunity.pk).with_capacity_left().exists():
+        return []
+    field = "request" if opportunity.direction == Direction.REQUEST else "offer"
+    waiting = (
+        Match.objects.select_for_update(of=("self",))
+        .with_sides()
+        .filter(**{field: opportunity}, status=MatchStatus.PROPOSED)
+        .order_by("pk")
+    )
+    closed = []
+    for match in waiting:
+        match.status = MatchStatus.FILLED
+        match.save(update_fields=["status", "updated_at"])
+        MatchEvent.objects.create(match=match, from_status=MatchStatus.PROPOSED, to_status=MatchStatus.FILLED)
+        audit.record(
+            match,
+            user=user,
+            operation="close_filled_match",
+            before={"status": MatchStatus.PROPOSED},
+            after={"status": MatchStatus.FILLED},
+        )
+        other = match.offer if field == "request" else match.request
+        notifications.proposal_filled(
+            match, full=opportunity, organization_ids=[other.organization_id], actor=user
+        )
+        closed.append(match)
+    return closed
+
+
+def expire_proposal(match_id, *, days):
+    """A proposal left unanswered for `days` (PROPOSAL_EXPIRY_DAYS) expires, and both sides are told:
+    the daily run's step (`followups.expire_proposals`). Returns the match, or None if it was answered
+    meanwhile."""
+    with transaction.atomic():
+        match = (
+            Match.objects.select_for_update(of=("self",))
+            .with_sides()
+            .filter(pk=match_id, status=MatchStatus.PROPOSED)
+            .first()
+        )
+        if match is None:
+            return None
+        match.status = MatchStatus.EXPIRED
+        match.save(update_fields=["status", "updated_at"])
+        MatchEvent.objects.create(
+            match=match, from_status=MatchStatus.PROPOSED, to_status=MatchStatus.EXPIRED
+        )
+        audit.record(
+            match,
+            operation="expire_match",
+            before={"status": MatchStatus.PROPOSED},
+            after={"status": MatchStatus.EXPIRED},
+        )
+        notifications.proposal_expired(match, days=days)
     return match
 
 

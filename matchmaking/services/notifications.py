@@ -141,6 +141,157 @@ def match_event(match, kind, *, organization_ids, actor, note=""):
     )
 
 
+# --------------------------------------------------------------------------- follow-ups of matches
+
+
+def _sides(match):
+    """(the organization that expressed interest, the one that answers it, the opportunity that
+    interest was expressed in)."""
+    request, offer, initiator = match.request, match.offer, match.initiated_by
+    if initiator.pk == request.organization_id:
+        return initiator, offer.organization, offer
+    return initiator, request.organization, request
+
+
+def _pair_lines(match):
+    return [
+        _("Request: %(title)s (%(organization)s)")
+        % {"title": match.request.title, "organization": match.request.organization.name},
+        _("Offer: %(title)s (%(organization)s)")
+        % {"title": match.offer.title, "organization": match.offer.organization.name},
+    ]
+
+
+def proposal_reminder(match, *, days, expires_on):
+    """Reminds the side that must answer a proposal, `days` after it was made; it expires on `expires_on`."""
+    initiator, responder, about = _sides(match)
+
+    def compose():
+        values = {
+            "initiator": initiator.name,
+            "title": about.title,
+            "days": days,
+            "date": formats.date_format(expires_on, "DATE_FORMAT"),
+        }
+        subject = _("%(initiator)s is waiting for your answer about “%(title)s”") % values
+        lines = [
+            ngettext(
+                "%(initiator)s expressed interest in “%(title)s” %(days)d day ago and has no answer yet.",
+                "%(initiator)s expressed interest in “%(title)s” %(days)d days ago and has no answer yet.",
+                days,
+            )
+            % values,
+            _("Accept or decline it: without an answer, it expires on %(date)s.") % values,
+            "",
+            *_pair_lines(match),
+            "",
+            _("Answer it: %(url)s") % {"url": link("web:match", match.pk)},
+        ]
+        return subject, "\n".join(lines)
+
+    return notify(
+        editors_of([responder.pk]), kind=NotificationKind.PROPOSAL_REMINDER, compose=compose, match=match
+    )
+
+
+def proposal_expired(match, *, days):
+    """Tells both sides that a proposal expired, unanswered after `days` days."""
+    initiator, responder, about = _sides(match)
+
+    def compose():
+        values = {
+            "initiator": initiator.name,
+            "responder": responder.name,
+            "title": about.title,
+            "days": days,
+        }
+        subject = _("Interest in “%(title)s” expired without an answer") % values
+        lines = [
+            ngettext(
+                "%(initiator)s expressed interest in “%(title)s”; %(responder)s did not answer it within "
+                "%(days)d day, so it expired.",
+                "%(initiator)s expressed interest in “%(title)s”; %(responder)s did not answer it within "
+                "%(days)d days, so it expired.",
+                days,
+            )
+            % values,
+            _("Interest can be expressed again while both postings are open."),
+            "",
+            *_pair_lines(match),
+            "",
+            _("See the match: %(url)s") % {"url": link("web:match", match.pk)},
+        ]
+        return subject, "\n".join(lines)
+
+    return notify(
+        editors_of([initiator.pk, responder.pk]),
+        kind=NotificationKind.PROPOSAL_EXPIRED,
+        compose=compose,
+        match=match,
+    )
+
+
+def start_reminder(match, *, days):
+    """Reminds both sides of a match accepted `days` ago and not started."""
+
+    def compose():
+        values = {"request": match.request.title, "offer": match.offer.title, "days": days}
+        subject = _("Not started yet: “%(request)s” and “%(offer)s”") % values
+        lines = [
+            ngettext(
+                "This match was accepted %(days)d day ago and has not started.",
+                "This match was accepted %(days)d days ago and has not started.",
+                days,
+            )
+            % values,
+            _("Start it when the cooperation begins, or cancel it if it will not take place."),
+            "",
+            *_pair_lines(match),
+            "",
+            _("See the match: %(url)s") % {"url": link("web:match", match.pk)},
+        ]
+        return subject, "\n".join(lines)
+
+    return notify(
+        editors_of([match.request.organization_id, match.offer.organization_id]),
+        kind=NotificationKind.START_REMINDER,
+        compose=compose,
+        match=match,
+    )
+
+
+def proposal_filled(match, *, full, organization_ids, actor=None):
+    """Tells the editors of `organization_ids` that a proposal was closed because `full`, one of its two
+    opportunities, has no room left."""
+
+    def compose():
+        values = {
+            "direction": full.get_direction_display().lower(),
+            "title": full.title,
+            "organization": full.organization.name,
+        }
+        subject = _("“%(title)s” has no room left: the proposal was closed") % values
+        lines = [
+            _(
+                "The %(direction)s “%(title)s” of %(organization)s has accepted as many partners as it "
+                "can take, so this proposal was closed without an answer."
+            )
+            % values,
+            "",
+            *_pair_lines(match),
+            "",
+            _("See the match: %(url)s") % {"url": link("web:match", match.pk)},
+        ]
+        return subject, "\n".join(lines)
+
+    return notify(
+        editors_of(organization_ids, exclude=actor),
+        kind=NotificationKind.MATCH_FILLED,
+        compose=compose,
+        match=match,
+    )
+
+
 # --------------------------------------------------------------------------- opportunities
 
 
@@ -163,8 +314,9 @@ def opportunity_expiring(opportunity, days_left):
         body = "\n".join(
             [
                 subject + " " + _("(on %(date)s).") % values,
-                _("It will then be closed and no longer recommended. Change its end date to keep it open."),
+                _("It will then be closed and no longer recommended. Renew it to keep it open."),
                 "",
+                _("Renew it: %(url)s") % {"url": link("web:opportunity_renew", opportunity.pk)},
                 _("See the posting: %(url)s") % {"url": link("web:opportunity", opportunity.pk)},
             ]
         )
@@ -189,8 +341,9 @@ def opportunity_closed(opportunity):
         body = "\n".join(
             [
                 subject + " " + _("(it ended on %(date)s).") % values,
-                _("It stays visible but is no longer recommended."),
+                _("It stays visible but is no longer recommended. Renew it to open it again."),
                 "",
+                _("Renew it: %(url)s") % {"url": link("web:opportunity_renew", opportunity.pk)},
                 _("See the posting: %(url)s") % {"url": link("web:opportunity", opportunity.pk)},
             ]
         )

@@ -57,6 +57,7 @@ def dashboard(request):
     by_quarter = figures.breakdown(filters, "quarter")
     speed_by_type = timing.time_to_match(filters, "cooperation_type")
     speed_by_group = timing.time_to_match(filters, "un_group")
+    answers = timing.proposal_answers(filters)
     regions = gaps.unanswered_by_region(filters, "un_group")
     served = [row for row in objectives if has_figures(row)]
 
@@ -72,6 +73,10 @@ def dashboard(request):
         "by_quarter": by_quarter,
         "speed_by_type": speed_by_type,
         "speed_by_group": speed_by_group,
+        "answers": answers,
+        "expired_percent": None
+        if answers["share_expired"] is None
+        else round(answers["share_expired"] * 100),
         "uncovered_objectives": gaps.uncovered_objectives(filters),
         "uncovered_themes": gaps.uncovered_themes(filters),
         "unanswered": gaps.unanswered_requests(filters, limit=10),

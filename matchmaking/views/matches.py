@@ -1,6 +1,7 @@
 """The match page: the two opportunities side by side, the history, the steps the user may take, and
 the conversation between the two sides."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -109,6 +110,7 @@ def match_detail(request, pk, outcome_form=None, indicator_forms=None, message_f
         "outcome_form": outcome_form or OutcomeForm(initial=outcome_initial(match)),
         "indicator_forms": indicator_forms or IndicatorFormSet(prefix="indicators"),
         **conversation(request, match, message_form),
+        "expiry_days": settings.PROPOSAL_EXPIRY_DAYS,
     }
     return render(request, "matchmaking/match.html", context)
 

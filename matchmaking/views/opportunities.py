@@ -1,5 +1,5 @@
 """Pages about opportunities: home, search, browse, one opportunity and its recommendations, post and
-edit, close, express interest."""
+edit, close, renew, express interest."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,12 +8,13 @@ from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from matchmaking.choices import ACTIVE_MATCH_STATUSES, Direction, OpportunityStatus
 from matchmaking.forms.matches import HideForm, InterestForm
-from matchmaking.forms.opportunities import BrowseFilterSet, OpportunityForm
+from matchmaking.forms.opportunities import BrowseFilterSet, OpportunityForm, RenewForm
 from matchmaking.labels import group_name, language_name
 from matchmaking.models import Match, Opportunity, Organization
 from matchmaking.recommendations.embedding import covers
@@ -26,6 +27,7 @@ from matchmaking.services.errors import ServiceError
 from matchmaking.services.opportunities import (
     close_opportunity,
     create_opportunity,
+    renew_opportunity,
     reopen_opportunity,
     update_opportunity,
 )
@@ -187,10 +189,37 @@ def opportunity_edit(request, pk):
         data = form.service_data()
         if "publish" in request.POST and opportunity.status == OpportunityStatus.DRAFT:
             data["status"] = OpportunityStatus.OPEN
-        opportunity = update_opportunity(opportunity, user=request.user, data=data)
-        messages.success(request, saved_message(opportunity))
-        return redirect("web:opportunity", pk=opportunity.pk)
+        try:
+            opportunity = update_opportunity(opportunity, user=request.user, data=data)
+        except ServiceError as error:  # such as a capacity below the places already taken
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, saved_message(opportunity))
+            return redirect("web:opportunity", pk=opportunity.pk)
     return render(request, "matchmaking/posting_form.html", {"form": form, "posting": opportunity})
+
+
+@login_required
+def opportunity_renew(request, pk):
+    """An editor extends the posting's end date (and its application deadline) in one step; a closed
+    posting opens again. The expiry reminder links here."""
+    opportunity = get_object_or_404(
+        Opportunity.objects.editable_by(request.user).select_related("organization"), pk=pk
+    )
+    form = RenewForm(request.POST or None, opportunity=opportunity)
+    if request.method == "POST" and form.is_valid():
+        try:
+            opportunity = renew_opportunity(opportunity, user=request.user, **form.cleaned_data)
+        except ServiceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(
+                request,
+                _("Renewed until %(date)s: it is open and recommended.")
+                % {"date": formats.date_format(opportunity.ends_on, "DATE_FORMAT")},
+            )
+            return redirect("web:opportunity", pk=opportunity.pk)
+    return render(request, "matchmaking/posting_renew.html", {"form": form, "posting": opportunity})
 
 
 def saved_message(opportunity):
