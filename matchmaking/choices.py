@@ -95,6 +95,10 @@ class NotificationKind(models.TextChoices):
     OPPORTUNITY_CLOSED = "posting_closed", _("Your posting ended and was closed")
     MATCH_MESSAGE = "match_message", _("New message on a match")
     HELP_INVITED = "help_invited", _("You are invited to help with a request")
+    PROPOSAL_REMINDER = "proposal_reminder", _("A proposal waits for your answer")
+    PROPOSAL_EXPIRED = "proposal_expired", _("A proposal expired without an answer")
+    START_REMINDER = "start_reminder", _("An accepted match waits to be started")
+    MATCH_FILLED = "match_filled", _("A proposal was closed: the posting has no room left")
 
 
 class HelpStatus(models.TextChoices):
@@ -113,7 +117,3 @@ class HelpReason(models.TextChoices):
 
     OFFERED = "offered", _("An offer it made")
     COMPLETED = "completed", _("A cooperation it completed")
-    PROPOSAL_REMINDER = "proposal_reminder", _("A proposal waits for your answer")
-    PROPOSAL_EXPIRED = "proposal_expired", _("A proposal expired without an answer")
-    START_REMINDER = "start_reminder", _("An accepted match waits to be started")
-    MATCH_FILLED = "match_filled", _("A proposal was closed: the posting has no room left")

@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('matchmaking', '0012_framework_translations'),
+        ("matchmaking", "0012_framework_translations"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='alertpreference',
-            name='language',
-            field=models.CharField(blank=True, choices=[('en', 'English'), ('fr', 'Français'), ('es', 'Español'), ('ar', 'العربية'), ('zh-hans', '简体中文'), ('ru', 'Русский'), ('pt', 'Português')], help_text="The language of my notifications and e-mails (set by the language I choose on the pages; empty: the site's default).", max_length=10),
+            model_name="alertpreference",
+            name="language",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("en", "English"),
+                    ("fr", "Français"),
+                    ("es", "Español"),
+                    ("ar", "العربية"),
+                    ("zh-hans", "简体中文"),
+                    ("ru", "Русский"),
+                    ("pt", "Português"),
+                ],
+                help_text="The language of my notifications and e-mails (set by the language I choose on the pages; empty: the site's default).",
+                max_length=10,
+            ),
         ),
     ]

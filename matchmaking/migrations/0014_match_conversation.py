@@ -7,48 +7,139 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('matchmaking', '0013_alert_language'),
+        ("matchmaking", "0013_alert_language"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('interest_expressed', 'Interest expressed in your posting'), ('interest_accepted', 'Your interest was accepted'), ('interest_declined', 'Your interest was declined'), ('interest_withdrawn', 'Interest withdrawn'), ('match_completed', 'Match completed'), ('match_cancelled', 'Match cancelled'), ('suggestions', 'New postings that fit yours'), ('posting_expiring', 'Your posting ends soon'), ('posting_closed', 'Your posting ended and was closed'), ('match_message', 'New message on a match')], max_length=40),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("interest_expressed", "Interest expressed in your posting"),
+                    ("interest_accepted", "Your interest was accepted"),
+                    ("interest_declined", "Your interest was declined"),
+                    ("interest_withdrawn", "Interest withdrawn"),
+                    ("match_completed", "Match completed"),
+                    ("match_cancelled", "Match cancelled"),
+                    ("suggestions", "New postings that fit yours"),
+                    ("posting_expiring", "Your posting ends soon"),
+                    ("posting_closed", "Your posting ended and was closed"),
+                    ("match_message", "New message on a match"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.CreateModel(
-            name='MatchMessage',
+            name="MatchMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('side', models.CharField(choices=[('offer', 'Offer'), ('request', 'Request')], help_text="The side the author wrote for: the organization of the match's request or offer.", max_length=10)),
-                ('body', models.TextField(max_length=5000, validators=[django.core.validators.MaxLengthValidator(5000)])),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('hidden_at', models.DateTimeField(blank=True, null=True)),
-                ('hidden_reason', models.CharField(blank=True, max_length=500)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('hidden_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('match', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='matchmaking.match')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "side",
+                    models.CharField(
+                        choices=[("offer", "Offer"), ("request", "Request")],
+                        help_text="The side the author wrote for: the organization of the match's request or offer.",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "body",
+                    models.TextField(
+                        max_length=5000, validators=[django.core.validators.MaxLengthValidator(5000)]
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("hidden_at", models.DateTimeField(blank=True, null=True)),
+                ("hidden_reason", models.CharField(blank=True, max_length=500)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "hidden_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "match",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="matchmaking.match",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='MessageReadMarker',
+            name="MessageReadMarker",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('emailed', models.BooleanField(default=False, help_text='An e-mail told of messages not read yet; cleared when the user reads.')),
-                ('last_read', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='matchmaking.matchmessage')),
-                ('match', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='read_markers', to='matchmaking.match')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "emailed",
+                    models.BooleanField(
+                        default=False,
+                        help_text="An e-mail told of messages not read yet; cleared when the user reads.",
+                    ),
+                ),
+                (
+                    "last_read",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="matchmaking.matchmessage",
+                    ),
+                ),
+                (
+                    "match",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="read_markers",
+                        to="matchmaking.match",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['match_id', 'user_id'],
-                'constraints': [models.UniqueConstraint(fields=('match', 'user'), name='one_read_marker_per_reader')],
+                "ordering": ["match_id", "user_id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("match", "user"), name="one_read_marker_per_reader")
+                ],
             },
         ),
     ]

@@ -6,31 +6,83 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('matchmaking', '0014_match_conversation'),
+        ("matchmaking", "0014_match_conversation"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('interest_expressed', 'Interest expressed in your posting'), ('interest_accepted', 'Your interest was accepted'), ('interest_declined', 'Your interest was declined'), ('interest_withdrawn', 'Interest withdrawn'), ('match_completed', 'Match completed'), ('match_cancelled', 'Match cancelled'), ('suggestions', 'New postings that fit yours'), ('posting_expiring', 'Your posting ends soon'), ('posting_closed', 'Your posting ended and was closed'), ('help_invited', 'You are invited to help with a request')], max_length=40),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("interest_expressed", "Interest expressed in your posting"),
+                    ("interest_accepted", "Your interest was accepted"),
+                    ("interest_declined", "Your interest was declined"),
+                    ("interest_withdrawn", "Interest withdrawn"),
+                    ("match_completed", "Match completed"),
+                    ("match_cancelled", "Match cancelled"),
+                    ("suggestions", "New postings that fit yours"),
+                    ("posting_expiring", "Your posting ends soon"),
+                    ("posting_closed", "Your posting ended and was closed"),
+                    ("help_invited", "You are invited to help with a request"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.CreateModel(
-            name='HelpInvitation',
+            name="HelpInvitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reasons', models.JSONField(blank=True, default=list, help_text='The past cooperation it was suggested for, when invited.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('invited_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='help_invitations', to='matchmaking.organization')),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='help_invitations', to='matchmaking.opportunity')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reasons",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="The past cooperation it was suggested for, when invited.",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="help_invitations",
+                        to="matchmaking.organization",
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="help_invitations",
+                        to="matchmaking.opportunity",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'constraints': [models.UniqueConstraint(fields=('request', 'organization'), name='invite_to_help_once_per_request')],
+                "ordering": ["-created_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("request", "organization"), name="invite_to_help_once_per_request"
+                    )
+                ],
             },
         ),
     ]

@@ -4,15 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('matchmaking', '0015_who_could_help'),
+        ("matchmaking", "0015_who_could_help"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('interest_expressed', 'Interest expressed in your posting'), ('interest_accepted', 'Your interest was accepted'), ('interest_declined', 'Your interest was declined'), ('interest_withdrawn', 'Interest withdrawn'), ('match_completed', 'Match completed'), ('match_cancelled', 'Match cancelled'), ('suggestions', 'New postings that fit yours'), ('posting_expiring', 'Your posting ends soon'), ('posting_closed', 'Your posting ended and was closed'), ('match_message', 'New message on a match'), ('help_invited', 'You are invited to help with a request')], max_length=40),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("interest_expressed", "Interest expressed in your posting"),
+                    ("interest_accepted", "Your interest was accepted"),
+                    ("interest_declined", "Your interest was declined"),
+                    ("interest_withdrawn", "Interest withdrawn"),
+                    ("match_completed", "Match completed"),
+                    ("match_cancelled", "Match cancelled"),
+                    ("suggestions", "New postings that fit yours"),
+                    ("posting_expiring", "Your posting ends soon"),
+                    ("posting_closed", "Your posting ended and was closed"),
+                    ("match_message", "New message on a match"),
+                    ("help_invited", "You are invited to help with a request"),
+                ],
+                max_length=40,
+            ),
         ),
     ]

@@ -27,52 +27,184 @@ def remember_expiry_reminders(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('matchmaking', '0016_notification_kinds'),
+        ("matchmaking", "0016_notification_kinds"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='match',
-            name='status',
-            field=models.CharField(choices=[('proposed', 'Interest expressed'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('withdrawn', 'Withdrawn'), ('in_progress', 'In progress'), ('completed', 'Completed'), ('cancelled', 'Cancelled'), ('expired', 'Expired without an answer'), ('filled', 'Closed: the posting has no room left')], default='proposed', max_length=12),
+            model_name="match",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("proposed", "Interest expressed"),
+                    ("accepted", "Accepted"),
+                    ("declined", "Declined"),
+                    ("withdrawn", "Withdrawn"),
+                    ("in_progress", "In progress"),
+                    ("completed", "Completed"),
+                    ("cancelled", "Cancelled"),
+                    ("expired", "Expired without an answer"),
+                    ("filled", "Closed: the posting has no room left"),
+                ],
+                default="proposed",
+                max_length=12,
+            ),
         ),
         migrations.AlterField(
-            model_name='matchevent',
-            name='from_status',
-            field=models.CharField(blank=True, choices=[('proposed', 'Interest expressed'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('withdrawn', 'Withdrawn'), ('in_progress', 'In progress'), ('completed', 'Completed'), ('cancelled', 'Cancelled'), ('expired', 'Expired without an answer'), ('filled', 'Closed: the posting has no room left')], max_length=12),
+            model_name="matchevent",
+            name="from_status",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("proposed", "Interest expressed"),
+                    ("accepted", "Accepted"),
+                    ("declined", "Declined"),
+                    ("withdrawn", "Withdrawn"),
+                    ("in_progress", "In progress"),
+                    ("completed", "Completed"),
+                    ("cancelled", "Cancelled"),
+                    ("expired", "Expired without an answer"),
+                    ("filled", "Closed: the posting has no room left"),
+                ],
+                max_length=12,
+            ),
         ),
         migrations.AlterField(
-            model_name='matchevent',
-            name='to_status',
-            field=models.CharField(choices=[('proposed', 'Interest expressed'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('withdrawn', 'Withdrawn'), ('in_progress', 'In progress'), ('completed', 'Completed'), ('cancelled', 'Cancelled'), ('expired', 'Expired without an answer'), ('filled', 'Closed: the posting has no room left')], max_length=12),
+            model_name="matchevent",
+            name="to_status",
+            field=models.CharField(
+                choices=[
+                    ("proposed", "Interest expressed"),
+                    ("accepted", "Accepted"),
+                    ("declined", "Declined"),
+                    ("withdrawn", "Withdrawn"),
+                    ("in_progress", "In progress"),
+                    ("completed", "Completed"),
+                    ("cancelled", "Cancelled"),
+                    ("expired", "Expired without an answer"),
+                    ("filled", "Closed: the posting has no room left"),
+                ],
+                max_length=12,
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('interest_expressed', 'Interest expressed in your posting'), ('interest_accepted', 'Your interest was accepted'), ('interest_declined', 'Your interest was declined'), ('interest_withdrawn', 'Interest withdrawn'), ('match_completed', 'Match completed'), ('match_cancelled', 'Match cancelled'), ('suggestions', 'New postings that fit yours'), ('posting_expiring', 'Your posting ends soon'), ('posting_closed', 'Your posting ended and was closed'), ('proposal_reminder', 'A proposal waits for your answer'), ('proposal_expired', 'A proposal expired without an answer'), ('start_reminder', 'An accepted match waits to be started'), ('match_filled', 'A proposal was closed: the posting has no room left')], max_length=40),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("interest_expressed", "Interest expressed in your posting"),
+                    ("interest_accepted", "Your interest was accepted"),
+                    ("interest_declined", "Your interest was declined"),
+                    ("interest_withdrawn", "Interest withdrawn"),
+                    ("match_completed", "Match completed"),
+                    ("match_cancelled", "Match cancelled"),
+                    ("suggestions", "New postings that fit yours"),
+                    ("posting_expiring", "Your posting ends soon"),
+                    ("posting_closed", "Your posting ended and was closed"),
+                    ("proposal_reminder", "A proposal waits for your answer"),
+                    ("proposal_expired", "A proposal expired without an answer"),
+                    ("start_reminder", "An accepted match waits to be started"),
+                    ("match_filled", "A proposal was closed: the posting has no room left"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.AlterField(
-            model_name='opportunity',
-            name='capacity',
-            field=models.PositiveIntegerField(default=1, help_text='How many partners it can take: matches accepted, in progress or completed. One, unless it says it takes several.', validators=[django.core.validators.MinValueValidator(1)]),
+            model_name="opportunity",
+            name="capacity",
+            field=models.PositiveIntegerField(
+                default=1,
+                help_text="How many partners it can take: matches accepted, in progress or completed. One, unless it says it takes several.",
+                validators=[django.core.validators.MinValueValidator(1)],
+            ),
         ),
         migrations.CreateModel(
-            name='ReminderSent',
+            name="ReminderSent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('interest_expressed', 'Interest expressed in your posting'), ('interest_accepted', 'Your interest was accepted'), ('interest_declined', 'Your interest was declined'), ('interest_withdrawn', 'Interest withdrawn'), ('match_completed', 'Match completed'), ('match_cancelled', 'Match cancelled'), ('suggestions', 'New postings that fit yours'), ('posting_expiring', 'Your posting ends soon'), ('posting_closed', 'Your posting ended and was closed'), ('proposal_reminder', 'A proposal waits for your answer'), ('proposal_expired', 'A proposal expired without an answer'), ('start_reminder', 'An accepted match waits to be started'), ('match_filled', 'A proposal was closed: the posting has no room left')], max_length=40)),
-                ('ends_on', models.DateField(blank=True, help_text="The end date a posting's reminder was about.", null=True)),
-                ('sent_on', models.DateField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('match', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='matchmaking.match')),
-                ('opportunity', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='matchmaking.opportunity')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("interest_expressed", "Interest expressed in your posting"),
+                            ("interest_accepted", "Your interest was accepted"),
+                            ("interest_declined", "Your interest was declined"),
+                            ("interest_withdrawn", "Interest withdrawn"),
+                            ("match_completed", "Match completed"),
+                            ("match_cancelled", "Match cancelled"),
+                            ("suggestions", "New postings that fit yours"),
+                            ("posting_expiring", "Your posting ends soon"),
+                            ("posting_closed", "Your posting ended and was closed"),
+                            ("proposal_reminder", "A proposal waits for your answer"),
+                            ("proposal_expired", "A proposal expired without an answer"),
+                            ("start_reminder", "An accepted match waits to be started"),
+                            ("match_filled", "A proposal was closed: the posting has no room left"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "ends_on",
+                    models.DateField(
+                        blank=True, help_text="The end date a posting's reminder was about.", null=True
+                    ),
+                ),
+                ("sent_on", models.DateField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "match",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="matchmaking.match",
+                    ),
+                ),
+                (
+                    "opportunity",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="matchmaking.opportunity",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'reminders sent',
-                'ordering': ['-sent_on', 'id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('ends_on__isnull', False), ('match__isnull', True), ('opportunity__isnull', False)), models.Q(('match__isnull', False), ('opportunity__isnull', True)), _connector='OR'), name='reminder_of_a_match_or_a_posting_end'), models.UniqueConstraint(condition=models.Q(('match__isnull', False)), fields=('kind', 'match'), name='remind_of_a_match_once'), models.UniqueConstraint(condition=models.Q(('opportunity__isnull', False)), fields=('kind', 'opportunity', 'ends_on'), name='remind_of_a_posting_end_once')],
+                "verbose_name_plural": "reminders sent",
+                "ordering": ["-sent_on", "id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("ends_on__isnull", False),
+                                ("match__isnull", True),
+                                ("opportunity__isnull", False),
+                            ),
+                            models.Q(("match__isnull", False), ("opportunity__isnull", True)),
+                            _connector="OR",
+                        ),
+                        name="reminder_of_a_match_or_a_posting_end",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("match__isnull", False)),
+                        fields=("kind", "match"),
+                        name="remind_of_a_match_once",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("opportunity__isnull", False)),
+                        fields=("kind", "opportunity", "ends_on"),
+                        name="remind_of_a_posting_end_once",
+                    ),
+                ],
             },
         ),
         migrations.RunPython(remember_expiry_reminders, migrations.RunPython.noop),
