@@ -76,7 +76,7 @@ def test_closing_an_opportunity_is_logged(client_for, party_request, party_edito
 
 def test_editing_on_the_web_pages_is_logged(client_as, party_editor, party_request):
     client_as(party_editor).post(
-        reverse("web:opportunity_close", args=[party_request.pk]),
+        reverse("web:opportunity_close", args=[party_request.pk]), {"confirm": "yes"}
     )
     assert entries(party_request)[-1].changes == {"status": ["open", "closed"]}
 

@@ -101,7 +101,7 @@ def test_the_switcher_comes_back_to_the_same_page(client):
 def test_vocabularies_are_shown_in_the_users_language(client, party_editor, language, labels):
     client.force_login(party_editor)
     client.post(reverse("web:set_language"), {"language": language, "next": "/"})
-    for url in (reverse("web:opportunity_create"), reverse("web:browse")):
+    for url in (reverse("web:opportunity_create") + "?direction=request", reverse("web:browse")):
         text = client.get(url).text
         for label in labels:
             assert label in text, (url, label)

@@ -1,6 +1,7 @@
 """The match page: who sees it, the steps each side may take, the outcome form, contact details."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -25,8 +26,10 @@ def url(match, name="web:match", *args):
     return reverse(name, args=[match.pk, *args])
 
 
-def act(client, match, action, note=""):
-    return client.post(reverse("web:match_action", args=[match.pk, action]), {"note": note})
+def act(client, match, action, note="", confirm="yes"):
+    """Takes a step of the match, confirmed (a step that ends the match asks first)."""
+    data = {"note": note, "confirm": confirm} if confirm else {"note": note}
+    return client.post(reverse("web:match_action", args=[match.pk, action]), data)
 
 
 def outcome_data(**changes):
@@ -204,3 +207,49 @@ def test_either_side_may_cancel_an_accepted_match(client_as, party_editor, insti
     match.refresh_from_db()
     assert match.status == MatchStatus.CANCELLED
     assert Match.objects.get().events.last().note == "Our server moved."
+
+
+CONTACT = re.compile(r"<dt>Contact</dt>\s*<dd[^>]*>(?P<dd>.*?)</dd>", re.S)
+
+
+def contacts(client, match):
+    """What the match page says under "Contact", side by side (request, then offer)."""
+    return [found["dd"] for found in CONTACT.finditer(client.get(url(match)).text)]
+
+
+def test_once_accepted_both_sides_always_see_a_way_to_reach_the_other(
+    client_as, party_editor, party_viewer, institute_editor, staff, match
+):
+    # The offer gives its contact details, hidden until a match is accepted; the request gives none.
+    Opportunity.objects.filter(pk=match.offer_id).update(
+        contact_name="Ann Host", contact_email="host@example.be", hide_contact=True
+    )
+    Opportunity.objects.filter(pk=match.request_id).update(contact_name="", contact_email="")
+    assert contacts(client_as(party_editor), match) == []  # nothing before acceptance
+    accept_match(match, user=party_editor)
+
+    for who in (party_editor, party_viewer, institute_editor, staff):
+        request_side, offer_side = contacts(client_as(who), match)
+        # the offer's own contact details
+        assert "Ann Host" in offer_side and 'href="mailto:host@example.be"' in offer_side
+        # the request gives no e-mail: the e-mail addresses of the Party's editors (not its viewers)
+        assert 'href="mailto:party_editor@example.org"' in request_side
+        assert "party_viewer@example.org" not in request_side
+        assert "its organization's editor" in request_side
+        assert not request_side.strip().startswith("—") and not offer_side.strip().startswith("—")
+
+
+def test_an_organization_without_any_address_says_who_can_help(client_as, party_editor, match):
+    Opportunity.objects.filter(pk=match.request_id).update(contact_email="")
+    party_editor.email = ""
+    party_editor.save()
+    accept_match(match, user=party_editor)
+    request_side, _offer_side = contacts(client_as(party_editor), match)
+    assert "No e-mail address is known for this organization" in request_side
+
+
+def test_a_declined_match_shows_no_contact(client_as, party_editor, match):
+    from matchmaking.services.matches import decline_match
+
+    decline_match(match, user=party_editor)
+    assert contacts(client_as(party_editor), match) == []

@@ -223,7 +223,7 @@ def test_staff_designate_a_focal_point_which_is_audited_and_badged(
     listed = client.get(reverse("web:browse"), {"on_behalf_of_party": "on"}).content.decode()
     assert party_request.title in listed
 
-    client_as(staff).post(reverse("web:moderation_focal_point_withdraw", args=[party.pk]))
+    client_as(staff).post(reverse("web:moderation_focal_point_withdraw", args=[party.pk]), {"confirm": "yes"})
     party.refresh_from_db()
     assert party.focal_point_of is None
     assert AuditLog.objects.filter(operation="withdraw_focal_point").exists()

@@ -132,7 +132,7 @@ def test_an_editor_changes_a_role_and_removes_a_member(client_as, party_editor, 
     client = client_as(party_editor)
     client.post(reverse("web:member_role", args=[party.pk, party_viewer.pk]), {"role": "editor"})
     assert party.memberships.get(user=party_viewer).role == MemberRole.EDITOR
-    client.post(reverse("web:member_remove", args=[party.pk, party_viewer.pk]))
+    client.post(reverse("web:member_remove", args=[party.pk, party_viewer.pk]), {"confirm": "yes"})
     assert not party.memberships.filter(user=party_viewer).exists()
 
 
@@ -142,7 +142,10 @@ def test_the_last_editor_stays(client_as, party_editor, party):
         reverse("web:member_role", args=[party.pk, party_editor.pk]), {"role": "viewer"}, follow=True
     )
     assert "keeps at least one editor" in response.text
-    client.post(reverse("web:member_remove", args=[party.pk, party_editor.pk]))
+    response = client.post(
+        reverse("web:member_remove", args=[party.pk, party_editor.pk]), {"confirm": "yes"}, follow=True
+    )
+    assert "keeps at least one editor" in response.text
     assert party.memberships.get(user=party_editor).role == MemberRole.EDITOR
 
 
@@ -162,7 +165,9 @@ def test_a_user_asks_to_join_and_an_editor_accepts(client_as, party_editor, part
 
 def test_an_editor_declines_a_request_to_join(client_as, party_editor, party, outsider):
     join = request_to_join(party, user=outsider)
-    client_as(party_editor).post(reverse("web:join_answer", args=[party.pk, join.pk]), {"answer": "decline"})
+    client_as(party_editor).post(
+        reverse("web:join_answer", args=[party.pk, join.pk]), {"answer": "decline", "confirm": "yes"}
+    )
     assert not JoinRequest.objects.exists() and not party.memberships.filter(user=outsider).exists()
 
 

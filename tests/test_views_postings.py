@@ -250,17 +250,78 @@ def test_a_user_without_organization_is_sent_to_register_one(client_as, outsider
 
 
 def test_the_form_offers_only_the_organizations_the_user_edits(client_as, party_editor, party, institute):
-    response = client_as(party_editor).get(reverse("web:opportunity_create"))
+    response = client_as(party_editor).get(reverse("web:opportunity_create"), {"direction": "request"})
     assert list(response.context["form"].fields["organization"].queryset) == [party]
 
 
-def test_every_field_of_the_form_has_help_text(client_as, party_editor):
-    form = client_as(party_editor).get(reverse("web:opportunity_create")).context["form"]
-    assert all(field.help_text for field in form.fields.values())
+@pytest.mark.parametrize("direction", ["offer", "request"])
+def test_every_field_of_the_form_has_help_text(client_as, party_editor, direction):
+    response = client_as(party_editor).get(reverse("web:opportunity_create"), {"direction": direction})
+    assert all(field.help_text for field in response.context["form"].fields.values())
+
+
+def test_posting_starts_with_the_choice_of_an_offer_or_a_request(client_as, party_editor):
+    response = client_as(party_editor).get(reverse("web:opportunity_create"))
+    assert response.status_code == 200 and "form" not in response.context
+    create = reverse("web:opportunity_create")
+    assert f'href="{create}?direction=request"' in response.text
+    assert f'href="{create}?direction=offer"' in response.text
+
+
+def test_a_post_without_a_direction_is_refused(client_as, party_editor, party):
+    response = client_as(party_editor).post(
+        reverse("web:opportunity_create"), request_data(party, direction=None)
+    )
+    assert response.status_code == 400 and not Opportunity.objects.exists()
+
+
+def test_the_request_form_shows_no_offer_only_field(client_as, party_editor):
+    client = client_as(party_editor)
+    request_form = client.get(reverse("web:opportunity_create"), {"direction": "request"})
+    assert "eligible_groups" not in request_form.context["form"].fields
+    assert 'name="eligible_groups"' not in request_form.text and "Who may take it up" not in request_form.text
+    offer_form = client.get(reverse("web:opportunity_create"), {"direction": "offer"})
+    assert 'name="eligible_groups"' in offer_form.text and 'name="eligible_countries"' in offer_form.text
+    assert "Who may take it up" in offer_form.text
+
+
+def test_a_request_ignores_an_offers_eligibility_as_when_editing(client_as, party_editor, party):
+    data = request_data(party, eligible_groups=["ldc"], eligible_countries=["FR"])
+    response = client_as(party_editor).post(reverse("web:opportunity_create"), data)
+    opportunity = Opportunity.objects.get()
+    assert response.status_code == 302 and opportunity.direction == "request"
+    assert not opportunity.eligible_groups.exists() and not opportunity.eligible_countries.exists()
+
+
+def test_the_kind_of_cooperation_has_no_silent_default(client_as, party_editor, party):
+    client = client_as(party_editor)
+    page = client.get(reverse("web:opportunity_create"), {"direction": "request"}).text
+    assert '<option value="" selected>Choose a type</option>' in page
+    response = client.post(reverse("web:opportunity_create"), request_data(party, cooperation_type=None))
+    assert response.status_code == 200 and not Opportunity.objects.exists()
+    assert response.context["form"].errors["cooperation_type"] == ["Choose the kind of cooperation."]
+    assert (
+        '<a href="#id_cooperation_type">Kind of cooperation: Choose the kind of cooperation.</a>'
+        in response.text
+    )
+
+
+def test_long_lists_of_choices_are_closed_until_opened(client_as, party_editor, party):
+    client = client_as(party_editor)
+    page = client.get(reverse("web:opportunity_create"), {"direction": "offer"}).text
+    assert page.count('<details class="choices">') == 3  # themes, objectives, eligible groups
+    response = client.post(
+        reverse("web:opportunity_create"), request_data(party, themes=["forest", "nonsense"], title="")
+    )
+    themes, objectives = response.text.split('<details class="choices"')[1:3]
+    assert themes.startswith(" open>")  # a list with an error opens
+    assert objectives.startswith(">")  # the others stay closed, their summary says what is chosen
+    assert "Forest biodiversity" in themes.split("</summary>")[0]
+    assert "2.5 Parties have established" in objectives.split("</summary>")[0]
 
 
 def test_objectives_are_picked_by_goal(client_as, party_editor):
-    response = client_as(party_editor).get(reverse("web:opportunity_create"))
+    response = client_as(party_editor).get(reverse("web:opportunity_create"), {"direction": "request"})
     assert "Strategic plan of the clearing-house mechanism to 2010 · 1. Cooperation" in response.text
     assert 'value="1.1"' in response.text and 'value="GBF-TARGET-20"' in response.text
 
@@ -312,24 +373,21 @@ def test_an_editor_saves_a_draft_then_publishes_it(client_as, party_editor, part
         ({"capacity": "0"}, "capacity"),
         ({"starts_on": "2027-03-01", "ends_on": "2027-01-01"}, "ends_on"),
         ({"ends_on": "2027-01-01", "application_deadline": "2027-02-01"}, "application_deadline"),
-        ({"eligible_groups": ["ldc"]}, "eligible_groups"),
+        ({"direction": "offer", "eligible_groups": ["nowhere"]}, "eligible_groups"),
         ({"contact_email": "not-an-address"}, "contact_email"),
+        ({"cooperation_type": ""}, "cooperation_type"),
     ],
 )
-def test_errors_are_shown_next_to_their_field(client_as, party_editor, party, changes, field):
+def test_errors_are_shown_next_to_their_field_and_in_the_summary(
+    client_as, party_editor, party, changes, field
+):
     response = client_as(party_editor).post(reverse("web:opportunity_create"), request_data(party, **changes))
     assert response.status_code == 200
     form = response.context["form"]
     assert field in form.errors
-    assert f'id="id_{field}_error"' in response.text or 'class="errorlist' in response.text
+    assert f'id="id_{field}_error"' in response.text
+    assert "data-error-summary" in response.text and f'href="#id_{field}"' in response.text
     assert not Opportunity.objects.exists()
-
-
-def test_a_request_refuses_eligibility_with_the_models_message(client_as, party_editor, party):
-    response = client_as(party_editor).post(
-        reverse("web:opportunity_create"), request_data(party, eligible_groups=["ldc"])
-    )
-    assert "A request has no eligibility restriction" in response.text
 
 
 def test_one_cannot_post_for_an_organization_one_does_not_edit(client_as, party_viewer, party, institute):
@@ -370,18 +428,24 @@ def test_editing_keeps_direction_and_organization(client_as, party_editor, party
     assert party_request.direction == "request" and party_request.organization_id != institute.pk
 
 
-def test_an_editor_closes_an_opportunity(client_as, party_editor, party_request):
+def test_an_editor_closes_an_opportunity_once_confirmed(client_as, party_editor, party_request):
     client = client_as(party_editor)
-    client.post(reverse("web:opportunity_close", args=[party_request.pk]))
+    url = reverse("web:opportunity_close", args=[party_request.pk])
+    asked = client.post(url)
+    assert asked.status_code == 200 and "Close this posting?" in asked.text
+    assert 'name="confirm" value="yes"' in asked.text
+    party_request.refresh_from_db()
+    assert party_request.status == OpportunityStatus.OPEN
+    client.post(url, {"confirm": "yes"})
     party_request.refresh_from_db()
     assert party_request.status == OpportunityStatus.CLOSED
-    response = client.post(reverse("web:opportunity_close", args=[party_request.pk]), follow=True)
+    response = client.post(url, {"confirm": "yes"}, follow=True)
     assert "already closed" in response.text
 
 
 def test_an_editor_reopens_a_closed_opportunity_from_its_page(client_as, party_editor, party_request):
     client = client_as(party_editor)
-    client.post(reverse("web:opportunity_close", args=[party_request.pk]))
+    client.post(reverse("web:opportunity_close", args=[party_request.pk]), {"confirm": "yes"})
     page = client.get(reverse("web:opportunity", args=[party_request.pk]))
     assert reverse("web:opportunity_reopen", args=[party_request.pk]) in page.text
     response = client.post(reverse("web:opportunity_reopen", args=[party_request.pk]), follow=True)

@@ -100,4 +100,5 @@ class HideForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Shown to the posting's editors."),
+        error_messages={"required": _("Say why the posting is hidden: its editors will read it.")},
     )

@@ -26,8 +26,13 @@ from .fields import (
 
 
 class OpportunityForm(forms.ModelForm):
-    """Posts or edits an offer or a request. An opportunity's direction and organization are chosen
-    once, when it is created."""
+    """Posts or edits an offer or a request. The direction is chosen before the form, which shows only
+    the fields of that direction (an offer's eligibility, for example, has no place in a request): a
+    value sent for a field of the other direction is ignored, as when editing. The direction and the
+    organization are chosen once, when the opportunity is created."""
+
+    # Fields that only an offer has.
+    OFFER_ONLY = ("eligible_groups", "eligible_countries")
 
     themes = ThemeChoiceField(
         required=False,
@@ -51,7 +56,7 @@ class OpportunityForm(forms.ModelForm):
         required=False,
         label=_("Eligible groups of countries"),
         help_text=_(
-            "Offers only: organizations of countries in any of these groups may take it up. "
+            "Organizations of countries in any of these groups may take it up. "
             "Leave empty, with no eligible country either, to open it to every country."
         ),
         widget=forms.CheckboxSelectMultiple(attrs={"class": "columns"}),
@@ -70,14 +75,13 @@ class OpportunityForm(forms.ModelForm):
         queryset=Country.objects.all(),
         required=False,
         label=_("Eligible countries"),
-        help_text=_("Offers only: countries whose organizations may take it up, beyond the groups above."),
+        help_text=_("Countries whose organizations may take it up, beyond the groups above."),
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
 
     class Meta:
         model = Opportunity
         fields = [
-            "direction",
             "organization",
             "title",
             "description",
@@ -87,16 +91,15 @@ class OpportunityForm(forms.ModelForm):
             "languages",
             "eligible_groups",
             "eligible_countries",
+            "capacity",
             "starts_on",
             "ends_on",
             "application_deadline",
-            "capacity",
             "contact_name",
             "contact_email",
             "hide_contact",
         ]
         labels = {
-            "direction": _("Kind of posting"),
             "organization": _("Organization"),
             "title": _("Title"),
             "description": _("Description"),
@@ -110,7 +113,6 @@ class OpportunityForm(forms.ModelForm):
             "hide_contact": _("Hide the contact details"),
         }
         help_texts = {
-            "direction": _("An offer of cooperation, or a request for it."),
             "organization": _("The organization that posts it; you must be one of its editors."),
             "title": _("One line that says what is offered or needed."),
             "description": _(
@@ -130,8 +132,12 @@ class OpportunityForm(forms.ModelForm):
             "contact_email": _("Where partners can write."),
             "hide_contact": _("Show the contact details only to partners whose match was accepted."),
         }
+        error_messages = {
+            "title": {"required": _("Enter a title.")},
+            "description": {"required": _("Describe what is offered or needed.")},
+            "cooperation_type": {"required": _("Choose the kind of cooperation.")},
+        }
         widgets = {
-            "direction": forms.RadioSelect,
             "title": forms.TextInput(attrs={"autocomplete": "off"}),
             "description": forms.Textarea(attrs={"rows": 8}),
             "starts_on": DATE_WIDGET,
@@ -139,33 +145,30 @@ class OpportunityForm(forms.ModelForm):
             "application_deadline": DATE_WIDGET,
         }
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, direction=None, **kwargs):
+        initial = kwargs.get("initial") or {}
         super().__init__(*args, **kwargs)
+        self.direction = self.instance.direction if self.instance.pk else direction
+        if self.direction not in Direction.values:
+            raise ValueError(f"An opportunity form needs a direction, not {self.direction!r}.")
         self.fields["capacity"].required = False  # one partner: 1
         if self.instance.pk and self.instance.capacity > 1:
             self.initial["partners"] = "several"
-        self.fields["cooperation_type"].queryset = CooperationType.objects.all()
-        self.fields["cooperation_type"].empty_label = None
+        cooperation_type = self.fields["cooperation_type"]
+        cooperation_type.queryset = CooperationType.objects.all()
+        cooperation_type.empty_label = _("Choose a type")
+        if self.direction != Direction.OFFER:
+            for name in self.OFFER_ONLY:
+                del self.fields[name]
         if self.instance.pk:
-            # Neither can change once posted (the API refuses it too).
-            del self.fields["direction"]
+            # The organization never changes once posted (the API refuses it too).
             del self.fields["organization"]
-            if self.instance.direction == Direction.REQUEST:
-                del self.fields["eligible_groups"]
-                del self.fields["eligible_countries"]
         else:
-            self.fields["direction"].choices = Direction.choices
+            # No silent default: the model's "other" is for the API; a person chooses.
+            self.initial["cooperation_type"] = initial.get("cooperation_type")
             organizations = Organization.objects.editable_by(user).select_related("country")
             self.fields["organization"].queryset = organizations
             self.fields["organization"].empty_label = None
-            if "direction" not in self.initial:
-                self.initial["direction"] = Direction.REQUEST
-
-    @property
-    def direction(self):
-        if self.instance.pk:
-            return self.instance.direction
-        return self.cleaned_data.get("direction")
 
     def clean(self):
         cleaned = super().clean()
@@ -188,11 +191,14 @@ class OpportunityForm(forms.ModelForm):
 
     def service_data(self):
         """The cleaned data as `services.create_opportunity` and `update_opportunity` take it."""
-        return {
+        data = {
             name: self.cleaned_data[name]
             for name in self.fields
             if name in self.cleaned_data and name != "partners"
         }
+        if not self.instance.pk:
+            data["direction"] = self.direction
+        return data
 
 
 class RenewForm(forms.Form):
@@ -259,6 +265,10 @@ class BrowseFilterSet(OpportunityFilterSet):
         "language": _("Working language"),
         "status": _("Status"),
         "ordering": _("Sort by"),
+        "organization": _("Organization"),
+        "open_on": _("Running on"),
+        "created_after": _("Posted on or after"),
+        "created_before": _("Posted on or before"),
     }
 
     def __init__(self, *args, **kwargs):
@@ -276,10 +286,16 @@ class BrowseFilterSet(OpportunityFilterSet):
         ]
         for name in ("cooperation_type", "themes"):
             filters[name].extra["widget"] = forms.CheckboxSelectMultiple(attrs={"class": "columns"})
-        for name in ("country", "un_group", "eligible_for", "language"):
+        for name in ("country", "un_group", "eligible_for", "language", "organization"):
             filters[name].extra["empty_label"] = _("Any")
         for name in ("country", "eligible_for"):
             filters[name].field_class = CountryChoiceField
+            filters[name].extra["error_messages"] = {
+                "invalid_choice": _("No country has the code “%(value)s”.")
+            }
+        filters["organization"].extra["error_messages"] = {
+            "invalid_choice": _("No organization has the number “%(value)s”.")
+        }
         filters["objectives"].field_class = ObjectiveChoiceField
         filters["objectives"].extra["widget"] = forms.SelectMultiple(attrs={"size": 6})
         filters["un_group"].field_class = GroupSingleChoiceField
@@ -291,11 +307,24 @@ class BrowseFilterSet(OpportunityFilterSet):
             ("ends_on", _("Ending soonest")),
         ]
         filters["ordering"].extra["empty_label"] = _("Relevance, then newest")
+        for name in ("open_on", "created_after", "created_before"):
+            filters[name].extra["widget"] = DATE_WIDGET
         if not self.user_countries():
             del filters["open_to_me"]
 
+    @property
+    def form(self):
+        """The form, its fields in the order shown (the error summary lists them in that order)."""
+        form = super().form
+        form.order_fields(self.shown)
+        return form
+
     def shown_fields(self):
-        return [self.form[name] for name in self.shown if name in self.form.fields]
+        """The form's fields in the order shown, then those that work only in URLs when the URL
+        gives them: a filter in force, or refused, is shown with its value or its error."""
+        names = [name for name in self.shown if name in self.form.fields]
+        names += [name for name in self.form.fields if name not in names and name in self.data]
+        return [self.form[name] for name in names]
 
     def user_countries(self):
         if not hasattr(self, "_user_countries"):

@@ -7,6 +7,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
@@ -15,777 +16,359 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="CooperationType",
+            name='CooperationType',
             fields=[
-                ("slug", models.SlugField(max_length=40, primary_key=True, serialize=False)),
-                ("label", models.CharField(max_length=80)),
-                ("label_fr", models.CharField(blank=True, max_length=80)),
-                ("label_es", models.CharField(blank=True, max_length=80)),
-                ("description", models.CharField(blank=True, max_length=300)),
-                ("description_fr", models.CharField(blank=True, max_length=300)),
-                ("description_es", models.CharField(blank=True, max_length=300)),
-                (
-                    "synonyms",
-                    models.JSONField(
-                        blank=True,
-                        default=dict,
-                        help_text='Words that mean this term, per language: {"en": [...]}.',
-                    ),
-                ),
-                ("position", models.PositiveSmallIntegerField(default=0)),
+                ('slug', models.SlugField(max_length=40, primary_key=True, serialize=False)),
+                ('label', models.CharField(max_length=80)),
+                ('label_fr', models.CharField(blank=True, max_length=80)),
+                ('label_es', models.CharField(blank=True, max_length=80)),
+                ('description', models.CharField(blank=True, max_length=300)),
+                ('description_fr', models.CharField(blank=True, max_length=300)),
+                ('description_es', models.CharField(blank=True, max_length=300)),
+                ('synonyms', models.JSONField(blank=True, default=dict, help_text='Words that mean this term, per language: {"en": [...]}.')),
+                ('position', models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                "ordering": ["position", "slug"],
-                "abstract": False,
+                'ordering': ['position', 'slug'],
+                'abstract': False,
             },
         ),
         migrations.CreateModel(
-            name="CountryGroup",
+            name='CountryGroup',
             fields=[
-                ("code", models.CharField(max_length=20, primary_key=True, serialize=False)),
-                ("name", models.CharField(max_length=120)),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[("un_region", "UN regional group"), ("eligibility", "Eligibility group")],
-                        max_length=20,
-                    ),
-                ),
-                ("source", models.CharField(blank=True, max_length=300)),
-                (
-                    "as_of",
-                    models.DateField(blank=True, help_text="Date of the list version in force.", null=True),
-                ),
+                ('code', models.CharField(max_length=20, primary_key=True, serialize=False)),
+                ('name', models.CharField(max_length=120)),
+                ('kind', models.CharField(choices=[('un_region', 'UN regional group'), ('eligibility', 'Eligibility group')], max_length=20)),
+                ('source', models.CharField(blank=True, max_length=300)),
+                ('as_of', models.DateField(blank=True, help_text='Date of the list version in force.', null=True)),
             ],
             options={
-                "ordering": ["kind", "code"],
+                'ordering': ['kind', 'code'],
             },
         ),
         migrations.CreateModel(
-            name="Framework",
+            name='Framework',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.CharField(max_length=20, unique=True)),
-                ("name", models.CharField(max_length=200)),
-                ("source", models.CharField(blank=True, max_length=300)),
-                ("position", models.PositiveSmallIntegerField(default=0)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=20, unique=True)),
+                ('name', models.CharField(max_length=200)),
+                ('source', models.CharField(blank=True, max_length=300)),
+                ('position', models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                "ordering": ["position", "code"],
+                'ordering': ['position', 'code'],
             },
         ),
         migrations.CreateModel(
-            name="Language",
+            name='Language',
             fields=[
-                ("code", models.CharField(max_length=2, primary_key=True, serialize=False)),
-                ("name", models.CharField(max_length=60)),
+                ('code', models.CharField(max_length=2, primary_key=True, serialize=False)),
+                ('name', models.CharField(max_length=60)),
             ],
             options={
-                "ordering": ["code"],
+                'ordering': ['code'],
             },
         ),
         migrations.CreateModel(
-            name="Opportunity",
+            name='Opportunity',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "direction",
-                    models.CharField(choices=[("offer", "Offer"), ("request", "Request")], max_length=10),
-                ),
-                ("title", models.CharField(max_length=200)),
-                (
-                    "description",
-                    models.TextField(
-                        max_length=20000, validators=[django.core.validators.MaxLengthValidator(20000)]
-                    ),
-                ),
-                ("starts_on", models.DateField(blank=True, null=True)),
-                ("ends_on", models.DateField(blank=True, null=True)),
-                ("application_deadline", models.DateField(blank=True, null=True)),
-                (
-                    "capacity",
-                    models.PositiveIntegerField(
-                        default=1,
-                        help_text="How many partners this posting can take on.",
-                        validators=[django.core.validators.MinValueValidator(1)],
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("draft", "Draft"), ("open", "Open"), ("closed", "Closed")],
-                        default="open",
-                        max_length=10,
-                    ),
-                ),
-                ("contact_name", models.CharField(blank=True, max_length=200)),
-                ("contact_email", models.EmailField(blank=True, max_length=254)),
-                (
-                    "hide_contact",
-                    models.BooleanField(
-                        default=False,
-                        help_text="Show the contact details only to partners whose match was accepted.",
-                    ),
-                ),
-                ("published_at", models.DateTimeField(blank=True, null=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "cooperation_type",
-                    models.ForeignKey(
-                        default="other",
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="matchmaking.cooperationtype",
-                    ),
-                ),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('direction', models.CharField(choices=[('offer', 'Offer'), ('request', 'Request')], max_length=10)),
+                ('title', models.CharField(max_length=200)),
+                ('description', models.TextField(max_length=20000, validators=[django.core.validators.MaxLengthValidator(20000)])),
+                ('starts_on', models.DateField(blank=True, null=True)),
+                ('ends_on', models.DateField(blank=True, null=True)),
+                ('application_deadline', models.DateField(blank=True, null=True)),
+                ('capacity', models.PositiveIntegerField(default=1, help_text='How many partners this posting can take on.', validators=[django.core.validators.MinValueValidator(1)])),
+                ('status', models.CharField(choices=[('draft', 'Draft'), ('open', 'Open'), ('closed', 'Closed')], default='open', max_length=10)),
+                ('contact_name', models.CharField(blank=True, max_length=200)),
+                ('contact_email', models.EmailField(blank=True, max_length=254)),
+                ('hide_contact', models.BooleanField(default=False, help_text='Show the contact details only to partners whose match was accepted.')),
+                ('published_at', models.DateTimeField(blank=True, null=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('cooperation_type', models.ForeignKey(default='other', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='matchmaking.cooperationtype')),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name_plural": "opportunities",
-                "ordering": ["-created_at", "-id"],
+                'verbose_name_plural': 'opportunities',
+                'ordering': ['-created_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="Theme",
+            name='Theme',
             fields=[
-                ("slug", models.SlugField(max_length=40, primary_key=True, serialize=False)),
-                ("label", models.CharField(max_length=80)),
-                ("label_fr", models.CharField(blank=True, max_length=80)),
-                ("label_es", models.CharField(blank=True, max_length=80)),
-                ("description", models.CharField(blank=True, max_length=300)),
-                ("description_fr", models.CharField(blank=True, max_length=300)),
-                ("description_es", models.CharField(blank=True, max_length=300)),
-                (
-                    "synonyms",
-                    models.JSONField(
-                        blank=True,
-                        default=dict,
-                        help_text='Words that mean this term, per language: {"en": [...]}.',
-                    ),
-                ),
-                ("position", models.PositiveSmallIntegerField(default=0)),
+                ('slug', models.SlugField(max_length=40, primary_key=True, serialize=False)),
+                ('label', models.CharField(max_length=80)),
+                ('label_fr', models.CharField(blank=True, max_length=80)),
+                ('label_es', models.CharField(blank=True, max_length=80)),
+                ('description', models.CharField(blank=True, max_length=300)),
+                ('description_fr', models.CharField(blank=True, max_length=300)),
+                ('description_es', models.CharField(blank=True, max_length=300)),
+                ('synonyms', models.JSONField(blank=True, default=dict, help_text='Words that mean this term, per language: {"en": [...]}.')),
+                ('position', models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                "ordering": ["position", "slug"],
-                "abstract": False,
+                'ordering': ['position', 'slug'],
+                'abstract': False,
             },
         ),
         migrations.CreateModel(
-            name="Country",
+            name='Country',
             fields=[
-                ("code", models.CharField(max_length=2, primary_key=True, serialize=False)),
-                ("name", models.CharField(max_length=100)),
-                ("un_member", models.BooleanField(default=True)),
-                ("cbd_party", models.BooleanField(default=True)),
-                (
-                    "groups",
-                    models.ManyToManyField(
-                        blank=True,
-                        limit_choices_to={"kind": "eligibility"},
-                        related_name="members",
-                        to="matchmaking.countrygroup",
-                    ),
-                ),
-                (
-                    "un_group",
-                    models.ForeignKey(
-                        blank=True,
-                        limit_choices_to={"kind": "un_region"},
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="regional_members",
-                        to="matchmaking.countrygroup",
-                    ),
-                ),
+                ('code', models.CharField(max_length=2, primary_key=True, serialize=False)),
+                ('name', models.CharField(max_length=100)),
+                ('un_member', models.BooleanField(default=True)),
+                ('cbd_party', models.BooleanField(default=True)),
+                ('groups', models.ManyToManyField(blank=True, limit_choices_to={'kind': 'eligibility'}, related_name='members', to='matchmaking.countrygroup')),
+                ('un_group', models.ForeignKey(blank=True, limit_choices_to={'kind': 'un_region'}, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='regional_members', to='matchmaking.countrygroup')),
             ],
             options={
-                "verbose_name_plural": "countries",
-                "ordering": ["code"],
+                'verbose_name_plural': 'countries',
+                'ordering': ['code'],
             },
         ),
         migrations.CreateModel(
-            name="Goal",
+            name='Goal',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.CharField(max_length=20)),
-                ("title", models.CharField(max_length=200)),
-                ("text", models.TextField(blank=True)),
-                ("position", models.PositiveSmallIntegerField(default=0)),
-                (
-                    "framework",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="goals",
-                        to="matchmaking.framework",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=20)),
+                ('title', models.CharField(max_length=200)),
+                ('text', models.TextField(blank=True)),
+                ('position', models.PositiveSmallIntegerField(default=0)),
+                ('framework', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='goals', to='matchmaking.framework')),
             ],
             options={
-                "ordering": ["framework__position", "position", "code"],
+                'ordering': ['framework__position', 'position', 'code'],
             },
         ),
         migrations.CreateModel(
-            name="Match",
+            name='Match',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("proposed", "Interest expressed"),
-                            ("accepted", "Accepted"),
-                            ("declined", "Declined"),
-                            ("withdrawn", "Withdrawn"),
-                            ("in_progress", "In progress"),
-                            ("completed", "Completed"),
-                            ("cancelled", "Cancelled"),
-                        ],
-                        default="proposed",
-                        max_length=12,
-                    ),
-                ),
-                ("message", models.TextField(blank=True, max_length=5000)),
-                ("score", models.FloatField(blank=True, null=True)),
-                ("reasons", models.JSONField(blank=True, default=dict)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('status', models.CharField(choices=[('proposed', 'Interest expressed'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('withdrawn', 'Withdrawn'), ('in_progress', 'In progress'), ('completed', 'Completed'), ('cancelled', 'Cancelled')], default='proposed', max_length=12)),
+                ('message', models.TextField(blank=True, max_length=5000)),
+                ('score', models.FloatField(blank=True, null=True)),
+                ('reasons', models.JSONField(blank=True, default=dict)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name_plural": "matches",
-                "ordering": ["-created_at", "-id"],
+                'verbose_name_plural': 'matches',
+                'ordering': ['-created_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="MatchEvent",
+            name='MatchEvent',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "from_status",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("proposed", "Interest expressed"),
-                            ("accepted", "Accepted"),
-                            ("declined", "Declined"),
-                            ("withdrawn", "Withdrawn"),
-                            ("in_progress", "In progress"),
-                            ("completed", "Completed"),
-                            ("cancelled", "Cancelled"),
-                        ],
-                        max_length=12,
-                    ),
-                ),
-                (
-                    "to_status",
-                    models.CharField(
-                        choices=[
-                            ("proposed", "Interest expressed"),
-                            ("accepted", "Accepted"),
-                            ("declined", "Declined"),
-                            ("withdrawn", "Withdrawn"),
-                            ("in_progress", "In progress"),
-                            ("completed", "Completed"),
-                            ("cancelled", "Cancelled"),
-                        ],
-                        max_length=12,
-                    ),
-                ),
-                ("note", models.TextField(blank=True, max_length=5000)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "actor",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "match",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="events",
-                        to="matchmaking.match",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('from_status', models.CharField(blank=True, choices=[('proposed', 'Interest expressed'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('withdrawn', 'Withdrawn'), ('in_progress', 'In progress'), ('completed', 'Completed'), ('cancelled', 'Cancelled')], max_length=12)),
+                ('to_status', models.CharField(choices=[('proposed', 'Interest expressed'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('withdrawn', 'Withdrawn'), ('in_progress', 'In progress'), ('completed', 'Completed'), ('cancelled', 'Cancelled')], max_length=12)),
+                ('note', models.TextField(blank=True, max_length=5000)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('match', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='matchmaking.match')),
             ],
             options={
-                "ordering": ["created_at", "id"],
+                'ordering': ['created_at', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="Membership",
+            name='Membership',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "role",
-                    models.CharField(
-                        choices=[("editor", "Editor"), ("viewer", "Viewer")], default="editor", max_length=10
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="memberships",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('role', models.CharField(choices=[('editor', 'Editor'), ('viewer', 'Viewer')], default='editor', max_length=10)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["organization_id", "user_id"],
+                'ordering': ['organization_id', 'user_id'],
             },
         ),
         migrations.CreateModel(
-            name="Objective",
+            name='Objective',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.CharField(max_length=20, unique=True)),
-                ("title", models.CharField(blank=True, max_length=200)),
-                ("text", models.TextField()),
-                ("position", models.PositiveSmallIntegerField(default=0)),
-                (
-                    "framework",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="objectives",
-                        to="matchmaking.framework",
-                    ),
-                ),
-                (
-                    "goal",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="objectives",
-                        to="matchmaking.goal",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=20, unique=True)),
+                ('title', models.CharField(blank=True, max_length=200)),
+                ('text', models.TextField()),
+                ('position', models.PositiveSmallIntegerField(default=0)),
+                ('framework', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='objectives', to='matchmaking.framework')),
+                ('goal', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='objectives', to='matchmaking.goal')),
             ],
             options={
-                "ordering": ["framework__position", "position", "code"],
+                'ordering': ['framework__position', 'position', 'code'],
             },
         ),
         migrations.CreateModel(
-            name="Activity",
+            name='Activity',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.CharField(max_length=20, unique=True)),
-                ("text", models.TextField()),
-                (
-                    "actor",
-                    models.CharField(
-                        choices=[
-                            ("cbd", "The CBD clearing-house mechanism"),
-                            ("national", "National clearing-house mechanisms"),
-                            ("both", "The CBD and national clearing-house mechanisms"),
-                        ],
-                        max_length=10,
-                    ),
-                ),
-                ("position", models.PositiveSmallIntegerField(default=0)),
-                (
-                    "objective",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="activities",
-                        to="matchmaking.objective",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=20, unique=True)),
+                ('text', models.TextField()),
+                ('actor', models.CharField(choices=[('cbd', 'The CBD clearing-house mechanism'), ('national', 'National clearing-house mechanisms'), ('both', 'The CBD and national clearing-house mechanisms')], max_length=10)),
+                ('position', models.PositiveSmallIntegerField(default=0)),
+                ('objective', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='activities', to='matchmaking.objective')),
             ],
             options={
-                "verbose_name_plural": "activities",
-                "ordering": ["objective__framework__position", "position", "code"],
+                'verbose_name_plural': 'activities',
+                'ordering': ['objective__framework__position', 'position', 'code'],
             },
         ),
         migrations.CreateModel(
-            name="OpportunityEmbedding",
+            name='OpportunityEmbedding',
             fields=[
-                (
-                    "opportunity",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        primary_key=True,
-                        related_name="embedding",
-                        serialize=False,
-                        to="matchmaking.opportunity",
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("pending", "Pending"),
-                            ("ready", "Ready"),
-                            ("failed", "Failed, to be retried"),
-                        ],
-                        default="pending",
-                        max_length=10,
-                    ),
-                ),
-                ("model_name", models.CharField(blank=True, max_length=200)),
-                ("text_hash", models.CharField(blank=True, max_length=64)),
-                ("vector", models.BinaryField(blank=True, null=True)),
-                ("error", models.TextField(blank=True)),
-                ("attempts", models.PositiveSmallIntegerField(default=0)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
+                ('opportunity', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='embedding', serialize=False, to='matchmaking.opportunity')),
+                ('status', models.CharField(choices=[('pending', 'Pending'), ('ready', 'Ready'), ('failed', 'Failed, to be retried')], default='pending', max_length=10)),
+                ('model_name', models.CharField(blank=True, max_length=200)),
+                ('text_hash', models.CharField(blank=True, max_length=64)),
+                ('vector', models.BinaryField(blank=True, null=True)),
+                ('error', models.TextField(blank=True)),
+                ('attempts', models.PositiveSmallIntegerField(default=0)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
             ],
             options={
-                "ordering": ["opportunity_id"],
+                'ordering': ['opportunity_id'],
             },
         ),
         migrations.AddField(
-            model_name="opportunity",
-            name="eligible_countries",
-            field=models.ManyToManyField(blank=True, related_name="+", to="matchmaking.country"),
+            model_name='opportunity',
+            name='eligible_countries',
+            field=models.ManyToManyField(blank=True, related_name='+', to='matchmaking.country'),
         ),
         migrations.AddField(
-            model_name="opportunity",
-            name="eligible_groups",
-            field=models.ManyToManyField(blank=True, related_name="+", to="matchmaking.countrygroup"),
+            model_name='opportunity',
+            name='eligible_groups',
+            field=models.ManyToManyField(blank=True, related_name='+', to='matchmaking.countrygroup'),
         ),
         migrations.AddField(
-            model_name="opportunity",
-            name="languages",
-            field=models.ManyToManyField(blank=True, related_name="+", to="matchmaking.language"),
+            model_name='opportunity',
+            name='languages',
+            field=models.ManyToManyField(blank=True, related_name='+', to='matchmaking.language'),
         ),
         migrations.AddField(
-            model_name="opportunity",
-            name="objectives",
-            field=models.ManyToManyField(
-                blank=True, related_name="opportunities", to="matchmaking.objective"
-            ),
+            model_name='opportunity',
+            name='objectives',
+            field=models.ManyToManyField(blank=True, related_name='opportunities', to='matchmaking.objective'),
         ),
         migrations.CreateModel(
-            name="Notification",
+            name='Notification',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("kind", models.CharField(max_length=40)),
-                ("message", models.TextField()),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("read_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "match",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="matchmaking.match",
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="notifications",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "opportunity",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="matchmaking.opportunity",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(max_length=40)),
+                ('message', models.TextField()),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('read_at', models.DateTimeField(blank=True, null=True)),
+                ('match', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='matchmaking.match')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                ('opportunity', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='matchmaking.opportunity')),
             ],
             options={
-                "ordering": ["-created_at", "-id"],
+                'ordering': ['-created_at', '-id'],
             },
         ),
         migrations.AddField(
-            model_name="match",
-            name="offer",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="offer_matches",
-                to="matchmaking.opportunity",
-            ),
+            model_name='match',
+            name='offer',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='offer_matches', to='matchmaking.opportunity'),
         ),
         migrations.AddField(
-            model_name="match",
-            name="request",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="request_matches",
-                to="matchmaking.opportunity",
-            ),
+            model_name='match',
+            name='request',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='request_matches', to='matchmaking.opportunity'),
         ),
         migrations.CreateModel(
-            name="Organization",
+            name='Organization',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=200)),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("party", "Party (national focal point)"),
-                            ("institute", "Institute"),
-                            ("ngo", "Non-governmental organization"),
-                            ("igo", "Intergovernmental organization"),
-                            ("private", "Private sector"),
-                            ("secretariat", "Secretariat"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                ("website", models.URLField(blank=True)),
-                ("verified", models.BooleanField(default=False)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "country",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="organizations",
-                        to="matchmaking.country",
-                    ),
-                ),
-                (
-                    "members",
-                    models.ManyToManyField(
-                        related_name="organizations",
-                        through="matchmaking.Membership",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=200)),
+                ('kind', models.CharField(choices=[('party', 'Party (national focal point)'), ('institute', 'Institute'), ('ngo', 'Non-governmental organization'), ('igo', 'Intergovernmental organization'), ('private', 'Private sector'), ('secretariat', 'Secretariat')], max_length=20)),
+                ('website', models.URLField(blank=True)),
+                ('verified', models.BooleanField(default=False)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('country', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='organizations', to='matchmaking.country')),
+                ('members', models.ManyToManyField(related_name='organizations', through='matchmaking.Membership', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["name", "id"],
+                'ordering': ['name', 'id'],
             },
         ),
         migrations.AddField(
-            model_name="opportunity",
-            name="organization",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="opportunities",
-                to="matchmaking.organization",
-            ),
+            model_name='opportunity',
+            name='organization',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='opportunities', to='matchmaking.organization'),
         ),
         migrations.AddField(
-            model_name="membership",
-            name="organization",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="memberships",
-                to="matchmaking.organization",
-            ),
+            model_name='membership',
+            name='organization',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='matchmaking.organization'),
         ),
         migrations.AddField(
-            model_name="match",
-            name="initiated_by",
-            field=models.ForeignKey(
-                help_text="The organization that expressed interest.",
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="matchmaking.organization",
-            ),
+            model_name='match',
+            name='initiated_by',
+            field=models.ForeignKey(help_text='The organization that expressed interest.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='matchmaking.organization'),
         ),
         migrations.CreateModel(
-            name="Outcome",
+            name='Outcome',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("summary", models.TextField(max_length=5000)),
-                ("achieved_on", models.DateField()),
-                ("evidence_url", models.URLField(blank=True)),
-                ("is_private", models.BooleanField(default=False)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "match",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="outcome",
-                        to="matchmaking.match",
-                    ),
-                ),
-                (
-                    "objectives",
-                    models.ManyToManyField(blank=True, related_name="outcomes", to="matchmaking.objective"),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('summary', models.TextField(max_length=5000)),
+                ('achieved_on', models.DateField()),
+                ('evidence_url', models.URLField(blank=True)),
+                ('is_private', models.BooleanField(default=False)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('match', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='outcome', to='matchmaking.match')),
+                ('objectives', models.ManyToManyField(blank=True, related_name='outcomes', to='matchmaking.objective')),
             ],
             options={
-                "ordering": ["-achieved_on", "-id"],
+                'ordering': ['-achieved_on', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="OutcomeIndicator",
+            name='OutcomeIndicator',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "key",
-                    models.CharField(
-                        choices=[
-                            ("people_trained", "People trained"),
-                            ("websites_hosted", "Websites hosted"),
-                            ("websites_launched", "Websites launched"),
-                            ("records_digitised", "Records digitised"),
-                            ("grants_awarded", "Grants awarded"),
-                            ("other", "Other"),
-                        ],
-                        max_length=30,
-                    ),
-                ),
-                (
-                    "label",
-                    models.CharField(blank=True, help_text="What is counted, for `other`.", max_length=100),
-                ),
-                ("value", models.DecimalField(decimal_places=2, max_digits=14)),
-                ("unit", models.CharField(blank=True, max_length=40)),
-                (
-                    "outcome",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="indicators",
-                        to="matchmaking.outcome",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('key', models.CharField(choices=[('people_trained', 'People trained'), ('websites_hosted', 'Websites hosted'), ('websites_launched', 'Websites launched'), ('records_digitised', 'Records digitised'), ('grants_awarded', 'Grants awarded'), ('other', 'Other')], max_length=30)),
+                ('label', models.CharField(blank=True, help_text='What is counted, for `other`.', max_length=100)),
+                ('value', models.DecimalField(decimal_places=2, max_digits=14)),
+                ('unit', models.CharField(blank=True, max_length=40)),
+                ('outcome', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='indicators', to='matchmaking.outcome')),
             ],
             options={
-                "ordering": ["outcome_id", "id"],
+                'ordering': ['outcome_id', 'id'],
             },
         ),
         migrations.AddField(
-            model_name="opportunity",
-            name="themes",
-            field=models.ManyToManyField(blank=True, related_name="opportunities", to="matchmaking.theme"),
+            model_name='opportunity',
+            name='themes',
+            field=models.ManyToManyField(blank=True, related_name='opportunities', to='matchmaking.theme'),
         ),
         migrations.AddConstraint(
-            model_name="goal",
-            constraint=models.UniqueConstraint(fields=("framework", "code"), name="unique_goal_code"),
+            model_name='goal',
+            constraint=models.UniqueConstraint(fields=('framework', 'code'), name='unique_goal_code'),
         ),
         migrations.AddConstraint(
-            model_name="membership",
-            constraint=models.UniqueConstraint(fields=("user", "organization"), name="unique_membership"),
+            model_name='membership',
+            constraint=models.UniqueConstraint(fields=('user', 'organization'), name='unique_membership'),
         ),
         migrations.AddConstraint(
-            model_name="match",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("status__in", ("proposed", "accepted", "in_progress", "completed"))),
-                fields=("request", "offer"),
-                name="one_active_match_per_pair",
-            ),
+            model_name='match',
+            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ('proposed', 'accepted', 'in_progress', 'completed'))), fields=('request', 'offer'), name='one_active_match_per_pair'),
         ),
         migrations.AddIndex(
-            model_name="opportunity",
-            index=models.Index(fields=["status", "direction"], name="matchmaking_status_857ed9_idx"),
+            model_name='opportunity',
+            index=models.Index(fields=['status', 'direction'], name='matchmaking_status_857ed9_idx'),
         ),
         migrations.AddConstraint(
-            model_name="opportunity",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("capacity__gte", 1)), name="opportunity_capacity_at_least_one"
-            ),
+            model_name='opportunity',
+            constraint=models.CheckConstraint(condition=models.Q(('capacity__gte', 1)), name='opportunity_capacity_at_least_one'),
         ),
         migrations.AddConstraint(
-            model_name="opportunity",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("ends_on__isnull", True),
-                    ("starts_on__isnull", True),
-                    ("ends_on__gte", models.F("starts_on")),
-                    _connector="OR",
-                ),
-                name="opportunity_ends_after_start",
-            ),
+            model_name='opportunity',
+            constraint=models.CheckConstraint(condition=models.Q(('ends_on__isnull', True), ('starts_on__isnull', True), ('ends_on__gte', models.F('starts_on')), _connector='OR'), name='opportunity_ends_after_start'),
         ),
     ]

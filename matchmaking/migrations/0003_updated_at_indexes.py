@@ -4,34 +4,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("matchmaking", "0002_load_reference"),
+        ('matchmaking', '0002_load_reference'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="match",
-            name="updated_at",
+            model_name='match',
+            name='updated_at',
             field=models.DateTimeField(auto_now=True, db_index=True),
         ),
         migrations.AlterField(
-            model_name="opportunity",
-            name="updated_at",
+            model_name='opportunity',
+            name='updated_at',
             field=models.DateTimeField(auto_now=True, db_index=True),
         ),
         migrations.AlterField(
-            model_name="opportunityembedding",
-            name="updated_at",
+            model_name='opportunityembedding',
+            name='updated_at',
             field=models.DateTimeField(auto_now=True, db_index=True),
         ),
         migrations.AlterField(
-            model_name="organization",
-            name="updated_at",
+            model_name='organization',
+            name='updated_at',
             field=models.DateTimeField(auto_now=True, db_index=True),
         ),
         migrations.AlterField(
-            model_name="outcome",
-            name="updated_at",
+            model_name='outcome',
+            name='updated_at',
             field=models.DateTimeField(auto_now=True, db_index=True),
         ),
     ]

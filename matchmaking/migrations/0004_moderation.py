@@ -6,66 +6,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("matchmaking", "0003_updated_at_indexes"),
+        ('matchmaking', '0003_updated_at_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="opportunity",
-            name="moderation",
-            field=models.CharField(
-                choices=[
-                    ("pending", "Waiting for approval"),
-                    ("approved", "Approved"),
-                    ("hidden", "Hidden by the secretariat"),
-                ],
-                default="approved",
-                help_text="Postings of unverified organizations wait for staff approval; staff may hide any.",
-                max_length=10,
-            ),
+            model_name='opportunity',
+            name='moderation',
+            field=models.CharField(choices=[('pending', 'Waiting for approval'), ('approved', 'Approved'), ('hidden', 'Hidden by the secretariat')], default='approved', help_text='Postings of unverified organizations wait for staff approval; staff may hide any.', max_length=10),
         ),
         migrations.AddField(
-            model_name="opportunity",
-            name="moderation_reason",
-            field=models.TextField(
-                blank=True, help_text="Why staff hid the posting; shown to its editors.", max_length=2000
-            ),
+            model_name='opportunity',
+            name='moderation_reason',
+            field=models.TextField(blank=True, help_text='Why staff hid the posting; shown to its editors.', max_length=2000),
         ),
         migrations.CreateModel(
-            name="JoinRequest",
+            name='JoinRequest',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("message", models.TextField(blank=True, max_length=1000)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="join_requests",
-                        to="matchmaking.organization",
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="join_requests",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('message', models.TextField(blank=True, max_length=1000)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='join_requests', to='matchmaking.organization')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='join_requests', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["created_at", "id"],
-                "constraints": [
-                    models.UniqueConstraint(fields=("user", "organization"), name="unique_join_request")
-                ],
+                'ordering': ['created_at', 'id'],
+                'constraints': [models.UniqueConstraint(fields=('user', 'organization'), name='unique_join_request')],
             },
         ),
     ]

@@ -7,150 +7,72 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("auth", "0012_alter_user_first_name_max_length"),
-        ("matchmaking", "0004_moderation"),
+        ('auth', '0012_alter_user_first_name_max_length'),
+        ('matchmaking', '0004_moderation'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="AlertPreference",
+            name='AlertPreference',
             fields=[
-                (
-                    "user",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        primary_key=True,
-                        related_name="alert_preference",
-                        serialize=False,
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "email",
-                    models.BooleanField(
-                        default=True,
-                        help_text="E-mail me about matches and postings (the in-app list is always kept).",
-                    ),
-                ),
-                (
-                    "suggestions",
-                    models.BooleanField(
-                        default=True, help_text="Send me the daily digest of new postings that fit ours."
-                    ),
-                ),
-                ("updated_at", models.DateTimeField(auto_now=True)),
+                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='alert_preference', serialize=False, to=settings.AUTH_USER_MODEL)),
+                ('email', models.BooleanField(default=True, help_text='E-mail me about matches and postings (the in-app list is always kept).')),
+                ('suggestions', models.BooleanField(default=True, help_text='Send me the daily digest of new postings that fit ours.')),
+                ('updated_at', models.DateTimeField(auto_now=True)),
             ],
             options={
-                "ordering": ["user_id"],
+                'ordering': ['user_id'],
             },
         ),
         migrations.CreateModel(
-            name="RankerWeights",
+            name='RankerWeights',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("weights", models.JSONField(help_text="Feature name -> weight, as ml.ranking.Weights.")),
-                ("method", models.CharField(max_length=200)),
-                ("labels", models.PositiveIntegerField(help_text="Labelled matches it was trained on.")),
-                (
-                    "positives",
-                    models.PositiveIntegerField(help_text="Of which accepted, in progress or completed."),
-                ),
-                ("metric", models.CharField(default="roc_auc", max_length=40)),
-                ("score", models.FloatField(help_text="Its cross-validated score on held-out labels.")),
-                (
-                    "baseline_score",
-                    models.FloatField(help_text="The score of the weights in use before it, same folds."),
-                ),
-                ("baseline", models.JSONField(help_text="The weights it was compared with.")),
-                ("is_active", models.BooleanField(default=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('weights', models.JSONField(help_text='Feature name -> weight, as ml.ranking.Weights.')),
+                ('method', models.CharField(max_length=200)),
+                ('labels', models.PositiveIntegerField(help_text='Labelled matches it was trained on.')),
+                ('positives', models.PositiveIntegerField(help_text='Of which accepted, in progress or completed.')),
+                ('metric', models.CharField(default='roc_auc', max_length=40)),
+                ('score', models.FloatField(help_text='Its cross-validated score on held-out labels.')),
+                ('baseline_score', models.FloatField(help_text='The score of the weights in use before it, same folds.')),
+                ('baseline', models.JSONField(help_text='The weights it was compared with.')),
+                ('is_active', models.BooleanField(default=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                "verbose_name": "ranker weights",
-                "verbose_name_plural": "ranker weights",
-                "ordering": ["-created_at", "-id"],
+                'verbose_name': 'ranker weights',
+                'verbose_name_plural': 'ranker weights',
+                'ordering': ['-created_at', '-id'],
             },
         ),
         migrations.AlterField(
-            model_name="notification",
-            name="kind",
-            field=models.CharField(
-                choices=[
-                    ("interest_expressed", "Interest expressed in your posting"),
-                    ("interest_accepted", "Your interest was accepted"),
-                    ("interest_declined", "Your interest was declined"),
-                    ("interest_withdrawn", "Interest withdrawn"),
-                    ("match_completed", "Match completed"),
-                    ("match_cancelled", "Match cancelled"),
-                    ("suggestions", "New postings that fit yours"),
-                    ("posting_expiring", "Your posting ends soon"),
-                    ("posting_closed", "Your posting ended and was closed"),
-                ],
-                max_length=40,
-            ),
+            model_name='notification',
+            name='kind',
+            field=models.CharField(choices=[('interest_expressed', 'Interest expressed in your posting'), ('interest_accepted', 'Your interest was accepted'), ('interest_declined', 'Your interest was declined'), ('interest_withdrawn', 'Interest withdrawn'), ('match_completed', 'Match completed'), ('match_cancelled', 'Match cancelled'), ('suggestions', 'New postings that fit yours'), ('posting_expiring', 'Your posting ends soon'), ('posting_closed', 'Your posting ended and was closed')], max_length=40),
         ),
         migrations.AlterField(
-            model_name="outcomeindicator",
-            name="value",
-            field=models.DecimalField(
-                decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(0)]
-            ),
+            model_name='outcomeindicator',
+            name='value',
+            field=models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(0)]),
         ),
         migrations.CreateModel(
-            name="AlertSent",
+            name='AlertSent',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("score", models.FloatField()),
-                ("sent_on", models.DateField()),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "for_opportunity",
-                    models.ForeignKey(
-                        help_text="The organization's posting that the suggestion fits.",
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="matchmaking.opportunity",
-                    ),
-                ),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="matchmaking.organization",
-                    ),
-                ),
-                (
-                    "suggested",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="matchmaking.opportunity",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('score', models.FloatField()),
+                ('sent_on', models.DateField()),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('for_opportunity', models.ForeignKey(help_text="The organization's posting that the suggestion fits.", on_delete=django.db.models.deletion.CASCADE, related_name='+', to='matchmaking.opportunity')),
+                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='matchmaking.organization')),
+                ('suggested', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='matchmaking.opportunity')),
             ],
             options={
-                "verbose_name_plural": "alerts sent",
-                "ordering": ["-sent_on", "id"],
-                "indexes": [
-                    models.Index(fields=["organization", "sent_on"], name="matchmaking_organiz_de8acb_idx")
-                ],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("organization", "suggested"), name="suggest_a_posting_once"
-                    )
-                ],
+                'verbose_name_plural': 'alerts sent',
+                'ordering': ['-sent_on', 'id'],
+                'indexes': [models.Index(fields=['organization', 'sent_on'], name='matchmaking_organiz_de8acb_idx')],
+                'constraints': [models.UniqueConstraint(fields=('organization', 'suggested'), name='suggest_a_posting_once')],
             },
         ),
     ]

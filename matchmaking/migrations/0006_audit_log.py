@@ -6,70 +6,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("matchmaking", "0005_match_lifecycle_alerts_ranker"),
+        ('matchmaking', '0005_match_lifecycle_alerts_ranker'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="AuditLog",
+            name='AuditLog',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
-                (
-                    "actor_name",
-                    models.CharField(
-                        blank=True,
-                        help_text="The username at the time, kept if the user is deleted.",
-                        max_length=150,
-                    ),
-                ),
-                (
-                    "model",
-                    models.CharField(
-                        help_text="The model's label, e.g. matchmaking.opportunity.", max_length=100
-                    ),
-                ),
-                ("object_id", models.CharField(max_length=64)),
-                ("object_repr", models.CharField(blank=True, max_length=200)),
-                (
-                    "action",
-                    models.CharField(
-                        choices=[("create", "Created"), ("update", "Changed"), ("delete", "Deleted")],
-                        max_length=10,
-                    ),
-                ),
-                (
-                    "operation",
-                    models.CharField(
-                        blank=True,
-                        help_text="The domain operation, or the admin page, that made the change.",
-                        max_length=60,
-                    ),
-                ),
-                ("changes", models.JSONField(blank=True, default=dict)),
-                (
-                    "actor",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
+                ('actor_name', models.CharField(blank=True, help_text='The username at the time, kept if the user is deleted.', max_length=150)),
+                ('model', models.CharField(help_text="The model's label, e.g. matchmaking.opportunity.", max_length=100)),
+                ('object_id', models.CharField(max_length=64)),
+                ('object_repr', models.CharField(blank=True, max_length=200)),
+                ('action', models.CharField(choices=[('create', 'Created'), ('update', 'Changed'), ('delete', 'Deleted')], max_length=10)),
+                ('operation', models.CharField(blank=True, help_text='The domain operation, or the admin page, that made the change.', max_length=60)),
+                ('changes', models.JSONField(blank=True, default=dict)),
+                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "audit log entry",
-                "verbose_name_plural": "audit log",
-                "ordering": ["-created_at", "-id"],
-                "indexes": [models.Index(fields=["model", "object_id"], name="matchmaking_model_34ecbe_idx")],
+                'verbose_name': 'audit log entry',
+                'verbose_name_plural': 'audit log',
+                'ordering': ['-created_at', '-id'],
+                'indexes': [models.Index(fields=['model', 'object_id'], name='matchmaking_model_34ecbe_idx')],
             },
         ),
     ]

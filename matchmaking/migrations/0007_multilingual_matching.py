@@ -17,121 +17,110 @@ def activated_when_created(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("matchmaking", "0006_audit_log"),
+        ('matchmaking', '0006_audit_log'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="cooperationtype",
-            name="description_ar",
+            model_name='cooperationtype',
+            name='description_ar',
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name="cooperationtype",
-            name="description_pt",
+            model_name='cooperationtype',
+            name='description_pt',
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name="cooperationtype",
-            name="description_ru",
+            model_name='cooperationtype',
+            name='description_ru',
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name="cooperationtype",
-            name="description_zh",
+            model_name='cooperationtype',
+            name='description_zh',
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name="cooperationtype",
-            name="label_ar",
+            model_name='cooperationtype',
+            name='label_ar',
             field=models.CharField(blank=True, max_length=80),
         ),
         migrations.AddField(
-            model_name="cooperationtype",
-            name="label_pt",
+            model_name='cooperationtype',
+            name='label_pt',
             field=models.CharField(blank=True, max_length=80),
         ),
         migrations.AddField(
-            model_name="cooperationtype",
-            name="label_ru",
+            model_name='cooperationtype',
+            name='label_ru',
             field=models.CharField(blank=True, max_length=80),
         ),
         migrations.AddField(
-            model_name="cooperationtype",
-            name="label_zh",
+            model_name='cooperationtype',
+            name='label_zh',
             field=models.CharField(blank=True, max_length=80),
         ),
         migrations.AddField(
-            model_name="opportunity",
-            name="text_language",
-            field=models.CharField(
-                blank=True,
-                help_text="The language the text is written in, as detected (ISO 639-1); empty when unknown.",
-                max_length=8,
-            ),
+            model_name='opportunity',
+            name='text_language',
+            field=models.CharField(blank=True, help_text='The language the text is written in, as detected (ISO 639-1); empty when unknown.', max_length=8),
         ),
         migrations.AddField(
-            model_name="opportunityembedding",
-            name="detected_themes",
-            field=models.JSONField(
-                blank=True, default=dict, help_text="Themes the text speaks of, read from its vector."
-            ),
+            model_name='opportunityembedding',
+            name='detected_themes',
+            field=models.JSONField(blank=True, default=dict, help_text='Themes the text speaks of, read from its vector.'),
         ),
         migrations.AddField(
-            model_name="opportunityembedding",
-            name="detected_types",
-            field=models.JSONField(
-                blank=True,
-                default=dict,
-                help_text="Cooperation types the text speaks of, read from its vector.",
-            ),
+            model_name='opportunityembedding',
+            name='detected_types',
+            field=models.JSONField(blank=True, default=dict, help_text='Cooperation types the text speaks of, read from its vector.'),
         ),
         migrations.AddField(
-            model_name="rankerweights",
-            name="activated_at",
-            field=models.DateTimeField(
-                default=django.utils.timezone.now, help_text="When it was last put in use."
-            ),
+            model_name='rankerweights',
+            name='activated_at',
+            field=models.DateTimeField(default=django.utils.timezone.now, help_text='When it was last put in use.'),
         ),
         migrations.AddField(
-            model_name="theme",
-            name="description_ar",
+            model_name='theme',
+            name='description_ar',
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name="theme",
-            name="description_pt",
+            model_name='theme',
+            name='description_pt',
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name="theme",
-            name="description_ru",
+            model_name='theme',
+            name='description_ru',
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name="theme",
-            name="description_zh",
+            model_name='theme',
+            name='description_zh',
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name="theme",
-            name="label_ar",
+            model_name='theme',
+            name='label_ar',
             field=models.CharField(blank=True, max_length=80),
         ),
         migrations.AddField(
-            model_name="theme",
-            name="label_pt",
+            model_name='theme',
+            name='label_pt',
             field=models.CharField(blank=True, max_length=80),
         ),
         migrations.AddField(
-            model_name="theme",
-            name="label_ru",
+            model_name='theme',
+            name='label_ru',
             field=models.CharField(blank=True, max_length=80),
         ),
         migrations.AddField(
-            model_name="theme",
-            name="label_zh",
+            model_name='theme',
+            name='label_zh',
             field=models.CharField(blank=True, max_length=80),
         ),
         migrations.RunPython(load_vocabularies, migrations.RunPython.noop),

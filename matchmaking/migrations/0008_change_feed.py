@@ -117,52 +117,31 @@ def write_terms(apps, schema_editor):
         )
 
 
+
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("matchmaking", "0007_multilingual_matching"),
+        ('matchmaking', '0007_multilingual_matching'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="IndexChange",
+            name='IndexChange',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("txid", models.BigIntegerField(db_index=True, null=True)),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("opportunity", "opportunity"),
-                            ("organization", "organization"),
-                            ("country", "country"),
-                            ("vocabulary", "vocabulary"),
-                            ("weights", "weights"),
-                            ("everything", "everything"),
-                        ],
-                        max_length=12,
-                    ),
-                ),
-                ("key", models.CharField(blank=True, max_length=64)),
-                (
-                    "created_at",
-                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), db_index=True),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('txid', models.BigIntegerField(db_index=True, null=True)),
+                ('kind', models.CharField(choices=[('opportunity', 'opportunity'), ('organization', 'organization'), ('country', 'country'), ('vocabulary', 'vocabulary'), ('weights', 'weights'), ('everything', 'everything')], max_length=12)),
+                ('key', models.CharField(blank=True, max_length=64)),
+                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), db_index=True)),
             ],
             options={
-                "ordering": ["id"],
+                'ordering': ['id'],
             },
         ),
         migrations.AddField(
-            model_name="opportunity",
-            name="terms",
-            field=models.BinaryField(
-                help_text="The words of the text, as matching reads them (written with the text).", null=True
-            ),
+            model_name='opportunity',
+            name='terms',
+            field=models.BinaryField(help_text='The words of the text, as matching reads them (written with the text).', null=True),
         ),
         migrations.RunPython(write_terms, migrations.RunPython.noop),
         migrations.RunPython(create_triggers, drop_triggers),

@@ -4,19 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("matchmaking", "0009_full_text_search_index"),
+        ('matchmaking', '0009_full_text_search_index'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="opportunity",
-            name="import_key",
+            model_name='opportunity',
+            name='import_key',
             field=models.CharField(blank=True, editable=False, max_length=100, null=True, unique=True),
         ),
         migrations.AddField(
-            model_name="organization",
-            name="import_key",
+            model_name='organization',
+            name='import_key',
             field=models.CharField(blank=True, editable=False, max_length=100, null=True, unique=True),
         ),
     ]

@@ -6,38 +6,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("matchmaking", "0010_import_key"),
+        ('matchmaking', '0010_import_key'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="organization",
-            name="focal_point_granted_by",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
+            model_name='organization',
+            name='focal_point_granted_by',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddField(
-            model_name="organization",
-            name="focal_point_of",
-            field=models.ForeignKey(
-                blank=True,
-                help_text="The Party whose official national focal point this organization is.",
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="focal_points",
-                to="matchmaking.country",
-            ),
+            model_name='organization',
+            name='focal_point_of',
+            field=models.ForeignKey(blank=True, help_text='The Party whose official national focal point this organization is.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='focal_points', to='matchmaking.country'),
         ),
         migrations.AddField(
-            model_name="organization",
-            name="focal_point_since",
+            model_name='organization',
+            name='focal_point_since',
             field=models.DateField(blank=True, null=True),
         ),
     ]

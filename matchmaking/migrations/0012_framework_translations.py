@@ -11,37 +11,26 @@ def load(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("matchmaking", "0011_focal_points"),
+        ('matchmaking', '0011_focal_points'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="framework",
-            name="translations",
-            field=models.JSONField(
-                blank=True,
-                default=dict,
-                help_text='The texts in the other languages: {"fr": {"title": ..., "text": ..., "source": "official" or "team"}}.',
-            ),
+            model_name='framework',
+            name='translations',
+            field=models.JSONField(blank=True, default=dict, help_text='The texts in the other languages: {"fr": {"title": ..., "text": ..., "source": "official" or "team"}}.'),
         ),
         migrations.AddField(
-            model_name="goal",
-            name="translations",
-            field=models.JSONField(
-                blank=True,
-                default=dict,
-                help_text='The texts in the other languages: {"fr": {"title": ..., "text": ..., "source": "official" or "team"}}.',
-            ),
+            model_name='goal',
+            name='translations',
+            field=models.JSONField(blank=True, default=dict, help_text='The texts in the other languages: {"fr": {"title": ..., "text": ..., "source": "official" or "team"}}.'),
         ),
         migrations.AddField(
-            model_name="objective",
-            name="translations",
-            field=models.JSONField(
-                blank=True,
-                default=dict,
-                help_text='The texts in the other languages: {"fr": {"title": ..., "text": ..., "source": "official" or "team"}}.',
-            ),
+            model_name='objective',
+            name='translations',
+            field=models.JSONField(blank=True, default=dict, help_text='The texts in the other languages: {"fr": {"title": ..., "text": ..., "source": "official" or "team"}}.'),
         ),
         migrations.RunPython(load, migrations.RunPython.noop),
     ]

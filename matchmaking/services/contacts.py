@@ -1,11 +1,12 @@
 """Who may see the contact details that an opportunity hides: its organization's members, staff,
-and the other side of a match that was accepted (or went further)."""
+and the other side of a match that was accepted (or went further); and how the other side reaches
+an organization once their match is accepted."""
 
 from dataclasses import dataclass
 
 from django.db.models import Q
 
-from matchmaking.choices import CAPACITY_HOLDING_STATUSES
+from matchmaking.choices import CAPACITY_HOLDING_STATUSES, MemberRole
 from matchmaking.models import Match, Membership
 
 
@@ -51,3 +52,30 @@ def can_see_contact(opportunity, user, access=None):
     if access.staff or opportunity.organization_id in access.organizations:
         return True
     return access.user is not None and opportunity.pk in access.partner_opportunities()
+
+
+@dataclass
+class Reach:
+    """How to reach the organization behind an opportunity: the contact the opportunity names and
+    the e-mail addresses to write to, which are its organization's editors' when it gives none."""
+
+    name: str
+    emails: list
+    from_editors: bool
+
+
+def ways_to_reach(opportunity):
+    """How the other side of an accepted match reaches the organization of `opportunity`: its contact
+    details, else the e-mail addresses of its organization's editors (their accounts'), so that a
+    match never ends without a way to write. Show it only to whom `can_see_contact` allows."""
+    if opportunity.contact_email:
+        return Reach(opportunity.contact_name, [opportunity.contact_email], from_editors=False)
+    editors = (
+        Membership.objects.filter(
+            organization_id=opportunity.organization_id, role=MemberRole.EDITOR, user__is_active=True
+        )
+        .exclude(user__email="")
+        .order_by("user__username")
+        .values_list("user__email", flat=True)
+    )
+    return Reach(opportunity.contact_name, list(editors), from_editors=True)

@@ -13,16 +13,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from matchmaking.choices import CAPACITY_HOLDING_STATUSES
 from matchmaking.forms.conversations import HideMessageForm, MessageForm
 from matchmaking.forms.matches import IndicatorFormSet, NoteForm, OutcomeForm
 from matchmaking.labels import group_name, language_name
 from matchmaking.models import Match
 from matchmaking.models.opportunities import LIST_FIELDS
 from matchmaking.services import conversations
-from matchmaking.services.contacts import can_see_contact, contact_access
+from matchmaking.services.contacts import can_see_contact, contact_access, ways_to_reach
 from matchmaking.services.errors import ServiceError
 from matchmaking.services.matches import STEPS, allowed_actions
 from matchmaking.services.outcomes import complete_match
+
+from .common import confirmation, confirmed
 
 # action: (the button's label, what the page says once done); the step itself is matches.STEPS[action]
 ACTIONS = {
@@ -31,6 +34,27 @@ ACTIONS = {
     "withdraw": (gettext_lazy("Withdraw"), gettext_lazy("Interest withdrawn.")),
     "start": (gettext_lazy("Start the cooperation"), gettext_lazy("Cooperation started.")),
     "cancel": (gettext_lazy("Cancel"), gettext_lazy("Match cancelled.")),
+}
+# The steps that end a match are confirmed first: (the question, what follows, the "yes" button).
+CONFIRMATIONS = {
+    "decline": (
+        gettext_lazy("Decline this interest?"),
+        gettext_lazy("The match ends and the other organization is told. This cannot be undone."),
+        gettext_lazy("Yes, decline"),
+    ),
+    "withdraw": (
+        gettext_lazy("Withdraw your interest?"),
+        gettext_lazy("The match ends and the other organization is told. This cannot be undone."),
+        gettext_lazy("Yes, withdraw"),
+    ),
+    "cancel": (
+        gettext_lazy("Cancel this match?"),
+        gettext_lazy(
+            "The cooperation stops, the other organization is told, and both postings can take another "
+            "partner. This cannot be undone."
+        ),
+        gettext_lazy("Yes, cancel the match"),
+    ),
 }
 
 
@@ -54,10 +78,13 @@ def visible_match(user, pk):
     )
 
 
-def side(opportunity, user, access):
+def side(opportunity, user, access, accepted):
+    """One side of the match as the page shows it; once the match is accepted, how to reach it."""
+    shows_contact = can_see_contact(opportunity, user, access)
     return {
         "posting": opportunity,
-        "shows_contact": can_see_contact(opportunity, user, access),
+        "shows_contact": shows_contact,
+        "reach": ways_to_reach(opportunity) if accepted and shows_contact else None,
         "languages": [language_name(language) for language in opportunity.languages.all()],
         "eligible_groups": [group_name(group) for group in opportunity.eligible_groups.all()],
     }
@@ -93,23 +120,33 @@ def conversation(request, match, message_form=None):
 
 
 @login_required
-def match_detail(request, pk, outcome_form=None, indicator_forms=None, message_form=None):
+def match_detail(request, pk, outcome_form=None, indicator_forms=None, note_form=None, message_form=None):
+    """The match page; a refused form (`note_form` of the steps, the outcome's, or a message) is shown
+    again with its errors."""
     match = visible_match(request.user, pk)
     prefetch_related_objects([match.request, match.offer], *LIST_FIELDS)
     allowed = allowed_actions(match, request.user)
     access = contact_access(request.user)
+    accepted = match.status in CAPACITY_HOLDING_STATUSES
     outcome = getattr(match, "outcome", None) if match.status == "completed" else None
+    note_form = note_form or NoteForm()
+    outcome_form = outcome_form or OutcomeForm(initial=outcome_initial(match))
+    indicator_forms = indicator_forms or IndicatorFormSet(prefix="indicators")
     context = {
         "match": match,
-        "sides": [side(match.request, request.user, access), side(match.offer, request.user, access)],
+        "sides": [
+            side(match.request, request.user, access, accepted),
+            side(match.offer, request.user, access, accepted),
+        ],
         "events": match.events.select_related("actor"),
         "actions": [(name, ACTIONS[name][0]) for name in allowed if name in ACTIONS],
         "can_complete": "complete" in allowed,
-        "note_form": NoteForm(),
+        "note_form": note_form,
         "outcome": outcome,
-        "outcome_form": outcome_form or OutcomeForm(initial=outcome_initial(match)),
-        "indicator_forms": indicator_forms or IndicatorFormSet(prefix="indicators"),
+        "outcome_form": outcome_form,
+        "indicator_forms": indicator_forms,
         **conversation(request, match, message_form),
+        "error_forms": [note_form, outcome_form, indicator_forms, message_form],
         "expiry_days": settings.PROPOSAL_EXPIRY_DAYS,
     }
     return render(request, "matchmaking/match.html", context)
@@ -127,7 +164,21 @@ def match_action(request, pk, action):
         raise Http404
     match = visible_match(request.user, pk)
     form = NoteForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    if not form.is_valid():
+        return match_detail(request, pk, note_form=form)
+    note = form.cleaned_data["note"]
+    if action in CONFIRMATIONS and not confirmed(request) and action in allowed_actions(match, request.user):
+        question, consequence, yes = CONFIRMATIONS[action]
+        return confirmation(
+            request,
+            question=question,
+            subject=f"{match.request.title} ⇄ {match.offer.title}",
+            consequence=consequence,
+            yes=yes,
+            back=reverse("web:match", args=[match.pk]),
+            keep=["note"],
+            quote=note,
+        )
     _label, done = ACTIONS[action]
     try:
         STEPS[action](match, user=request.user, note=note)

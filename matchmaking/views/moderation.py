@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,7 +15,8 @@ from matchmaking.forms.organizations import FocalPointForm
 from matchmaking.models import JoinRequest, Membership, Opportunity, Organization
 from matchmaking.services import moderation as moderating
 
-from .common import redirect_back
+from .common import confirmation, confirmed, redirect_back
+from .opportunities import opportunity_detail
 
 LIST_RELATED = ("organization__country", "cooperation_type")
 
@@ -24,7 +26,8 @@ def staff_required(view):
 
 
 @staff_required
-def moderation(request):
+def moderation(request, focal_point_form=None):
+    """What waits for the secretariat; a refused `focal_point_form` again with its errors."""
     opportunities = Opportunity.objects.select_related(*LIST_RELATED)
     context = {
         "pending": opportunities.filter(moderation=Moderation.PENDING).order_by("created_at", "id"),
@@ -43,7 +46,7 @@ def moderation(request):
         .select_related("focal_point_of", "focal_point_granted_by")
         .order_by("focal_point_of__name"),
         "hide_form": HideForm(),
-        "focal_point_form": FocalPointForm(),
+        "focal_point_form": focal_point_form or FocalPointForm(),
         "roles": MemberRole.choices,
     }
     return render(request, "matchmaking/moderation.html", context)
@@ -63,13 +66,10 @@ def approve(request, pk):
 def hide(request, pk):
     opportunity = get_object_or_404(Opportunity, pk=pk)
     form = HideForm(request.POST)
-    if form.is_valid():
-        moderating.hide_opportunity(opportunity, user=request.user, reason=form.cleaned_data["reason"])
-        messages.success(
-            request, _("“%(title)s” is hidden; its editors see why.") % {"title": opportunity.title}
-        )
-    else:
-        messages.error(request, _("Say why the posting is hidden: its editors will read it."))
+    if not form.is_valid():
+        return opportunity_detail(request, pk, hide_form=form)
+    moderating.hide_opportunity(opportunity, user=request.user, reason=form.cleaned_data["reason"])
+    messages.success(request, _("“%(title)s” is hidden; its editors see why.") % {"title": opportunity.title})
     return redirect("web:opportunity", pk=opportunity.pk)
 
 
@@ -100,17 +100,27 @@ def designate_focal_point(request):
             _("%(name)s is the official national focal point of %(country)s.")
             % {"name": organization.name, "country": organization.focal_point_of.local_name},
         )
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-    return redirect("web:moderation")
+        return redirect("web:moderation")
+    return moderation(request, focal_point_form=form)
 
 
 @require_POST
 @staff_required
 def withdraw_focal_point(request, pk):
-    organization = get_object_or_404(Organization, pk=pk)
+    organization = get_object_or_404(Organization.objects.select_related("focal_point_of"), pk=pk)
+    if not confirmed(request) and organization.focal_point_of is not None:
+        names = {"name": organization.name, "country": organization.focal_point_of.local_name}
+        return confirmation(
+            request,
+            question=_("Withdraw the designation of %(name)s?") % names,
+            consequence=_(
+                "It will no longer be the official national focal point of %(country)s: its postings lose "
+                "the badge “On behalf of” the Party."
+            )
+            % names,
+            yes=_("Yes, withdraw"),
+            back=reverse("web:moderation"),
+        )
     moderating.withdraw_focal_point(organization, user=request.user)
     messages.success(request, _("%(name)s is no longer a focal point.") % {"name": organization.name})
     return redirect("web:moderation")

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -33,6 +34,7 @@ from matchmaking.services.opportunities import (
 )
 from matchmaking.services.who_could_help import who_could_help
 
+from .common import confirmation, confirmed
 from .feeds import feed_link
 
 PAGE_SIZE = 20
@@ -89,7 +91,9 @@ def browse(request):
     return render(request, "matchmaking/browse.html", context)
 
 
-def opportunity_detail(request, pk):
+def opportunity_detail(request, pk, hide_form=None):
+    """A posting; for its members, its matches and recommendations; for staff, moderation (a refused
+    `hide_form` again with its errors)."""
     opportunity = get_object_or_404(
         Opportunity.objects.visible_to(request.user)
         .select_related("organization__country", "cooperation_type")
@@ -120,7 +124,7 @@ def opportunity_detail(request, pk):
         "eligible_groups": [group_name(group) for group in opportunity.eligible_groups.all()],
         "eligible_countries": opportunity.eligible_countries.all(),
         "matches": matches_of(opportunity, request.user) if is_member else [],
-        "hide_form": HideForm() if request.user.is_staff else None,
+        "hide_form": (hide_form or HideForm()) if request.user.is_staff else None,
         "language_not_read": (
             language_name(opportunity.text_language)
             if is_member and not covers(opportunity.text_language)
@@ -166,19 +170,23 @@ def matches_of(opportunity, user):
 
 @login_required
 def opportunity_create(request):
-    direction = request.GET.get("direction")
-    initial = {"direction": direction} if direction in Direction.values else {}
-    form = OpportunityForm(request.POST or None, user=request.user, initial=initial)
-    if not form.fields["organization"].queryset.exists():
+    """Posts an offer or a request: first the choice between the two (the form shows the fields of
+    one), then the form."""
+    if not Organization.objects.editable_by(request.user).exists():
         messages.info(request, _("To post an offer or a request, you must be an editor of an organization."))
         return redirect("web:my_organization")
+    direction = (request.POST if request.method == "POST" else request.GET).get("direction")
+    if direction not in Direction.values:
+        # A POST without a direction did not come from the form.
+        return render(request, "matchmaking/posting_direction.html", status=400 if request.POST else 200)
+    form = OpportunityForm(request.POST or None, user=request.user, direction=direction)
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
         data["status"] = OpportunityStatus.OPEN if "publish" in request.POST else OpportunityStatus.DRAFT
         opportunity = create_opportunity(user=request.user, data=data)
         messages.success(request, saved_message(opportunity))
         return redirect("web:opportunity", pk=opportunity.pk)
-    return render(request, "matchmaking/posting_form.html", {"form": form})
+    return render(request, "matchmaking/posting_form.html", {"form": form, "direction": direction})
 
 
 @login_required
@@ -196,7 +204,8 @@ def opportunity_edit(request, pk):
         else:
             messages.success(request, saved_message(opportunity))
             return redirect("web:opportunity", pk=opportunity.pk)
-    return render(request, "matchmaking/posting_form.html", {"form": form, "posting": opportunity})
+    context = {"form": form, "posting": opportunity, "direction": opportunity.direction}
+    return render(request, "matchmaking/posting_form.html", context)
 
 
 @login_required
@@ -257,6 +266,20 @@ def _change_status(request, pk, service, done):
 @require_POST
 @login_required
 def opportunity_close(request, pk):
+    if not confirmed(request):
+        opportunity = get_object_or_404(Opportunity.objects.editable_by(request.user), pk=pk)
+        return confirmation(
+            request,
+            question=_("Close this posting?"),
+            subject=opportunity.title,
+            consequence=_(
+                "It stays visible, but is no longer recommended, nobody can express interest in it and "
+                "interest already expressed can no longer be accepted. Accepted matches go on. You can "
+                "reopen it while it has not ended."
+            ),
+            yes=_("Yes, close it"),
+            back=reverse("web:opportunity", args=[opportunity.pk]),
+        )
     return _change_status(
         request, pk, close_opportunity, _("Closed: it stays visible but is no longer recommended.")
     )

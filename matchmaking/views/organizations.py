@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,7 +16,7 @@ from matchmaking.models import JoinRequest, Match, Organization
 from matchmaking.services import memberships, notifications, organizations
 from matchmaking.services.errors import Conflict, ServiceError
 
-from .common import redirect_back
+from .common import confirmation, confirmed, redirect_back, safe_next
 
 MATCH_ONGOING = (MatchStatus.ACCEPTED, MatchStatus.IN_PROGRESS)
 
@@ -25,8 +26,13 @@ def my_organization(request):
     mine = list(Organization.objects.of_member(request.user).select_related("country"))
     if len(mine) == 1:
         return redirect("web:organization", pk=mine[0].pk)
+    return organization_list(request, mine)
+
+
+def organization_list(request, mine, join_form=None):
+    """The user's organizations and requests to join; a refused `join_form` again with its errors."""
     pending = JoinRequest.objects.filter(user=request.user).select_related("organization")
-    context = {"organizations": mine, "join_requests": pending, "join_form": JoinForm()}
+    context = {"organizations": mine, "join_requests": pending, "join_form": join_form or JoinForm()}
     return render(request, "matchmaking/organization_list.html", context)
 
 
@@ -39,7 +45,8 @@ def member_organization(request, pk):
 
 
 @login_required
-def organization_detail(request, pk):
+def organization_detail(request, pk, member_form=None):
+    """The organization's page for its members; a refused `member_form` again with its errors."""
     organization = member_organization(request, pk)
     matches = list(
         Match.objects.filter(Q(request__organization=organization) | Q(offer__organization=organization))
@@ -64,7 +71,7 @@ def organization_detail(request, pk):
         # The last editor is not offered "remove": an organization keeps one.
         "editor_count": sum(1 for membership in memberships_list if membership.role == MemberRole.EDITOR),
         "join_requests": organization.join_requests.select_related("user"),
-        "member_form": MemberForm(),
+        "member_form": member_form or MemberForm(),
         "roles": MemberRole.choices,
     }
     return render(request, "matchmaking/organization.html", context)
@@ -89,14 +96,11 @@ def member_add(request, pk):
                 organization, user=request.user, member=member, role=form.cleaned_data["role"]
             )
         except ServiceError as error:
-            messages.error(request, error.message)
+            form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             messages.success(request, _("%(user)s is now a member.") % {"user": member.get_username()})
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-    return redirect("web:organization", pk=organization.pk)
+            return redirect("web:organization", pk=organization.pk)
+    return organization_detail(request, pk, member_form=form)
 
 
 @require_POST
@@ -119,7 +123,19 @@ def member_role(request, pk, user_id):
 @login_required
 def member_remove(request, pk, user_id):
     organization = editor_organization(request, pk)
-    membership = get_object_or_404(organization.memberships, user_id=user_id)
+    membership = get_object_or_404(organization.memberships.select_related("user"), user_id=user_id)
+    if not confirmed(request):
+        names = {"user": membership.user.get_username(), "organization": organization.name}
+        if membership.user_id == request.user.pk:
+            question = _("Remove yourself from %(organization)s?") % names
+            consequence = _("You will no longer see its matches, nor act for it.")
+        else:
+            question = _("Remove %(user)s from %(organization)s?") % names
+            consequence = _("%(user)s will no longer see its matches, nor act for it.") % names
+        back = reverse("web:organization", args=[organization.pk])
+        return confirmation(
+            request, question=question, consequence=consequence, yes=_("Yes, remove"), back=back
+        )
     try:
         memberships.remove_member(membership, user=request.user)
     except Conflict:
@@ -133,7 +149,17 @@ def member_remove(request, pk, user_id):
 @login_required
 def join_answer(request, pk, join_id):
     organization = editor_organization(request, pk)
-    join = get_object_or_404(organization.join_requests, pk=join_id)
+    join = get_object_or_404(organization.join_requests.select_related("user"), pk=join_id)
+    if request.POST.get("answer") != "accept" and not confirmed(request):
+        return confirmation(
+            request,
+            question=_("Decline the request of %(user)s to join %(organization)s?")
+            % {"user": join.user.get_username(), "organization": organization.name},
+            consequence=_("The request is deleted; they may ask again."),
+            yes=_("Yes, decline"),
+            back=safe_next(request) or reverse("web:organization", args=[organization.pk]),
+            keep=["answer", "next"],
+        )
     if request.POST.get("answer") == "accept":
         form = RoleForm(request.POST)
         role = form.cleaned_data["role"] if form.is_valid() else MemberRole.VIEWER
@@ -173,8 +199,10 @@ def registered_message():
 @login_required
 def join(request):
     form = JoinForm(request.POST)
-    if form.is_valid():
-        ask_to_join(request, form.cleaned_data["organization"], form.cleaned_data["message"])
+    if not form.is_valid():
+        mine = list(Organization.objects.of_member(request.user).select_related("country"))
+        return organization_list(request, mine, join_form=form)
+    ask_to_join(request, form.cleaned_data["organization"], form.cleaned_data["message"])
     return redirect("web:my_organization")
 
 

@@ -35,12 +35,16 @@ def test_a_cooperation_from_request_to_outcome(new_page, screenshot, cast):
     screenshot(party, "home-fr")
     sign_in(party, "marie", PASSWORD)
     party.goto(party.base_url + "/postings/new/?direction=request")
-    expect(party.get_by_role("heading", level=1)).to_have_text("Publier une offre ou une demande")
+    expect(party.get_by_role("heading", level=1)).to_have_text("Publier une demande")
     party.get_by_role("textbox", name="Titre").fill(REQUEST_TITLE)
     party.get_by_label("Description").fill(REQUEST_TEXT)
     party.get_by_label("Type de coopération").select_option("hosting")
-    party.get_by_label("Systèmes d'information").check()  # the vocabulary, in French
-    party.locator('input[name=objectives][value="2.5"]').check()  # objective 2.5, under goal 2
+    themes = party.locator(".choices-field", has=party.locator("legend", has_text="Thèmes"))
+    themes.locator("summary").click()  # the long lists of choices are closed until opened
+    themes.get_by_label("Systèmes d'information").check()  # the vocabulary, in French
+    objectives = party.locator(".choices-field", has=party.locator("legend", has_text="Objectifs servis"))
+    objectives.locator("summary").click()
+    objectives.locator('input[name=objectives][value="2.5"]').check()  # objective 2.5, under goal 2
     party.get_by_label("Langues de travail").select_option(["fr"])
     screenshot(party, "post-request-fr")
     party.get_by_role("button", name="Publier").click()
