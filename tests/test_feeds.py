@@ -252,7 +252,7 @@ def test_a_bad_filter_gets_400_with_its_messages(client, institute_offer):
 def test_the_messages_of_a_bad_filter_are_in_the_readers_language(client):
     response = client.get(FEED, {"eligible_for": "XX"}, HTTP_ACCEPT_LANGUAGE="fr")
     assert response.status_code == 400
-    assert "Sélectionnez un choix valide" in response.content.decode()
+    assert "Aucun pays n’a le code « XX »." in response.content.decode()
 
 
 def test_an_unknown_language_gets_400(client):

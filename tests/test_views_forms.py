@@ -59,7 +59,7 @@ def test_the_summary_links_every_error_of_the_posting_form_to_its_field(client_a
         ("#id_title", "Title: Enter a title."),
         ("#id_description", "Description: Describe what is offered or needed."),
         ("#id_cooperation_type", "Kind of cooperation: Choose the kind of cooperation."),
-        ("#id_capacity", "Capacity: Ensure this value is greater than or equal to 1."),
+        ("#id_capacity", "Capacity: A posting takes at least one partner."),
     ]
     for field in ("title", "description", "cooperation_type", "capacity"):
         assert f'id="id_{field}"' in response.text  # each link has its target

@@ -365,6 +365,9 @@ class Demo:
 
     def take_step(self, match, entry, step, day):
         action = step["action"]
+        if action == "expire":  # what the daily run does to a proposal nobody answered
+            matches.expire_proposal(match.pk, days=day - entry["day"])
+            return
         if action in ("accept", "decline"):  # the side that did not express interest answers
             side = "offer" if entry["by"] == "request" else "request"
         elif action == "withdraw":
