@@ -7,7 +7,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format migrate audit clean chromium axe
+.PHONY: install run test lint format migrate audit clean chromium axe messages
 
 $(STAMP): pyproject.toml constraints.txt requirements-models.txt
 	test -x $(PY) || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
@@ -55,6 +55,13 @@ $(AXE): tests/e2e/package.json tests/e2e/package-lock.json
 	touch $(AXE)
 
 axe: $(AXE)
+
+# The catalogues of the UI languages (locale/*/LC_MESSAGES/django.po): `make messages` adds the
+# strings that are new in the code, empty, to every catalogue (and marks changed ones fuzzy); once
+# they are translated, `make messages` again compiles them. README "Languages" says more.
+messages: install
+	$(VENV)/bin/django-admin makemessages -a --ignore=var --ignore=docs --ignore=bench --ignore=tests --ignore=.venv
+	$(PY) manage.py compilemessages -v0 --ignore=.venv
 
 # Known vulnerabilities in the installed dependencies (says plainly when it could not check).
 audit: install

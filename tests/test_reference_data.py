@@ -1,6 +1,8 @@
 import datetime
+import json
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.utils import translation
 
@@ -109,7 +111,24 @@ def test_load_reference_is_idempotent():
     ]
 
 
-@pytest.mark.parametrize("language", ["fr", "es", "ar", "zh", "ru", "pt"])
+# The languages of the site other than English, as the reference data names them ("zh" for zh-hans).
+OTHER_LANGUAGES = [code.split("-")[0] for code, _ in settings.LANGUAGES if code != "en"]
+
+
+@pytest.mark.parametrize("language", OTHER_LANGUAGES)
+def test_every_vocabulary_term_is_labelled_in_every_language(language):
+    """A language added to LANGUAGES needs the vocabulary's labels: this says which are missing."""
+    data = json.loads((settings.BASE_DIR / "matchmaking" / "data" / "vocabularies.json").read_text())
+    missing = [
+        term["slug"]
+        for kind in ("cooperation_types", "themes")
+        for term in data[kind]
+        if not term["label"].get(language)
+    ]
+    assert missing == []
+
+
+@pytest.mark.parametrize("language", OTHER_LANGUAGES)
 def test_every_framework_goal_objective_and_target_is_named_in_every_language(language):
     """Each in the data, with whether the text is the official one or the team's translation."""
     for row in [*Framework.objects.all(), *Goal.objects.all(), *Objective.objects.all()]:
