@@ -155,6 +155,7 @@ def test_blend_is_the_weighted_mean_scaled_down_without_a_common_language():
     features[:, FEATURES.index("semantic")] = 0.6
     features[:, FEATURES.index("type")] = 1.0
     features[0, FEATURES.index("language")] = 1.0
+    features[:, FEATURES.index("structured")] = np.nan  # neither side gave structured needs
     scores = blend(features, weights)
     assert scores[0] == pytest.approx(0.8)
     assert scores[1] == pytest.approx(0.8 * 0.8)
@@ -323,7 +324,10 @@ def test_features_are_computed_for_every_candidate_in_range():
     query = request(32, "Hosting", "We need hosting.", "hosting", ["information_systems"])
     features = compute_features(query, pool, FakeEmbedder().encode(["Hosting"])[0], np.array([0.2, 0.1, 0.0]))
     assert features.shape == (3, len(FEATURES))
-    assert features.min() >= 0.0 and features.max() <= 1.0
+    structured = FEATURES.index("structured")
+    assert np.isnan(features[:, structured]).all()  # no side gave structured needs: no fit, not 0
+    known = np.delete(features, structured, axis=1)
+    assert known.min() >= 0.0 and known.max() <= 1.0
 
 
 # --------------------------------------------------------------------------- learning and speed

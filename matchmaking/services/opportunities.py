@@ -39,6 +39,7 @@ def create_opportunity(*, user, data, embed=True, imported=False):
     with transaction.atomic():
         opportunity = Opportunity(created_by=user if user and user.is_authenticated else None, **data)
         opportunity.moderation = Opportunity.moderation_for(user, opportunity.organization, imported=imported)
+        opportunity.settle_cofinancing()
         opportunity.terms = terms_for(opportunity.title, opportunity.description)
         if opportunity.status == OpportunityStatus.OPEN:
             opportunity.published_at = timezone.now()
@@ -68,6 +69,7 @@ def update_opportunity(opportunity, *, user, data, embed=True, imported=False):
         _check_status_change(opportunity.status, data.get("status", opportunity.status))
         for name, value in data.items():
             setattr(opportunity, name, value)
+        opportunity.settle_cofinancing()
         if (
             opportunity.moderation == Moderation.APPROVED
             and reviewed != [getattr(opportunity, name) for name in REVIEWED_FIELDS]
