@@ -137,10 +137,10 @@ def _needs(structured):
             sentences.append(_("Their budgets do not overlap (%(currency)s)") % currency)
     if level := structured.get("level"):
         if level["same"]:
-            sentences.append(_("Both work at the %(level)s level") % {"level": Level(level["request"]).label})
+            sentences.append(_("Same level: %(level)s") % {"level": Level(level["request"]).label})
         else:
             sentences.append(
-                _("Different levels: %(request)s request, %(offer)s offer")
+                _("Different levels: %(request)s for the request, %(offer)s for the offer")
                 % {"request": Level(level["request"]).label, "offer": Level(level["offer"]).label}
             )
     if duration := structured.get("duration"):
