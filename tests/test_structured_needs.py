@@ -2,12 +2,17 @@
 costs covered and duration. Their validation in the API and the form, their filters, and their part
 in the ranking: counted where both sides gave them, never where either side left them empty."""
 
+import csv
+import io
+
 import pytest
 from django.urls import reverse
 
 from matchmaking.labels import currencies
 from matchmaking.models import Opportunity, Organization
 from matchmaking.recommendations.recommend import recommend
+from matchmaking.reports import needs
+from matchmaking.reports.base import ReportFilters
 from tests.conftest import make_opportunity
 
 pytestmark = pytest.mark.django_db
@@ -385,3 +390,88 @@ def test_browse_filters_by_level_and_budget(client, budgets):
     assert {o.title for o in response.context["page"]} == {"Small", "Grant"}
     response = client.get(reverse("web:browse"), {"budget_from": "3000"})
     assert "budget_currency" in response.context["filter"].form.errors
+
+
+# --------------------------------------------------------------------------- the reports
+
+
+@pytest.fixture
+def reported(party, institute):
+    """Requests and offers with structured needs, published and approved, and a draft that never counts."""
+    return [
+        make_opportunity(party, "request", "A", level="national", budget_min=1_000, budget_max=3_000,
+                         budget_currency="EUR", cofinancing_amount=500, beneficiaries_count=10),
+        make_opportunity(party, "request", "B", level="national", budget_max=2_000, budget_currency="EUR",
+                         cofinancing=True, beneficiaries_count=5),
+        make_opportunity(party, "request", "C", level="national", budget_min=7_000, budget_currency="USD"),
+        make_opportunity(party, "request", "D", level="regional", cofinancing=False),
+        make_opportunity(party, "request", "E"),
+        make_opportunity(institute, "offer", "F", level="national", budget_min=4_000, budget_max=6_000,
+                         budget_currency="EUR", capacity=3),
+        make_opportunity(institute, "offer", "G", level="global", duration_months=12),
+        make_opportunity(party, "request", "Draft", status="draft", level="national", budget_max=9,
+                         budget_currency="EUR"),
+    ]  # fmt: skip
+
+
+def test_needs_per_level_add_up_the_postings_that_count(reported):
+    rows = {row["level"]: row for row in needs.by_level(ReportFilters())}
+    assert list(rows) == ["national", "regional", "global", None]  # in the levels' order, "not given" last
+    assert rows["national"] == {
+        "level": "national", "label": "National", "requests": 3, "offers": 1, "requests_with_budget": 3,
+        "offers_with_budget": 1, "requests_with_cofinancing": 2, "requests_counting_beneficiaries": 2,
+        "beneficiaries": 15,
+    }  # fmt: skip
+    assert (rows["regional"]["requests"], rows["regional"]["requests_with_cofinancing"]) == (1, 0)
+    assert (rows["global"]["offers"], rows["global"]["offers_with_budget"]) == (1, 0)
+    assert rows[None]["label"] == "(none)" and rows[None]["requests"] == 1
+
+
+def test_budgets_are_added_up_per_level_and_currency_never_across_currencies(reported):
+    rows = needs.budgets(ReportFilters())
+    assert [(row["level"], row["currency"]) for row in rows] == [("national", "EUR"), ("national", "USD")]
+    euros, dollars = rows
+    assert euros == {
+        "level": "national", "label": "National", "currency": "EUR",
+        "requests_with_budget": 2, "requested_from": 1_000 + 2_000, "requested_to": 3_000 + 2_000,
+        "offers_with_budget": 1, "offered_from": 4_000 * 3, "offered_to": 6_000 * 3,  # per partner, 3 partners
+        "requests_with_cofinancing_amount": 1, "cofinancing": 500,
+    }  # fmt: skip
+    assert (dollars["requested_from"], dollars["requested_to"], dollars["offered_from"]) == (7_000, 7_000, 0)
+
+
+def test_budget_reports_in_the_api_as_json_and_csv(client, reported):
+    body = client.get("/api/v1/reports/budgets/").json()["results"]
+    assert [row["currency"] for row in body] == ["EUR", "USD"]
+    csv_rows = list(csv.DictReader(io.StringIO(client.get("/api/v1/reports/budgets/?format=csv").text)))
+    assert csv_rows[0]["offered_to"] == "18000" and csv_rows[0]["label"] == "National"
+    levels = client.get("/api/v1/reports/needs/", {"date_from": "2000-01-01"}).json()["results"]
+    assert [row["level"] for row in levels] == ["national", "regional", "global", None]
+    assert client.get("/api/v1/reports/needs/", {"date_from": "nonsense"}).status_code == 400
+    breakdown = client.get("/api/v1/reports/breakdown/", {"by": "level"}).json()["results"]
+    assert [(row["key"], row["requests"], row["offers"]) for row in breakdown] == [
+        ("global", 0, 1), ("national", 3, 1), ("regional", 1, 0), (None, 1, 0)
+    ]  # fmt: skip
+
+
+def test_the_dashboard_shows_budgets_and_scale(client, reported):
+    page = client.get(reverse("web:dashboard")).text
+    assert "Budgets and scale" in page
+    assert "3,000 – 5,000" in page and "12,000 – 18,000" in page  # requested and offered, in euros
+    assert "/api/v1/reports/budgets/?format=csv" in page
+
+
+def test_the_postings_export_carries_the_needs(client, reported):
+    rows = list(
+        csv.DictReader(
+            io.StringIO(b"".join(client.get("/api/v1/reports/export/postings/").streaming_content).decode())
+        )
+    )
+    a = next(row for row in rows if row["title"] == "A")
+    assert (a["level"], a["budget_min"], a["budget_max"], a["budget_currency"], a["cofinancing"]) == (
+        "national",
+        "1000",
+        "3000",
+        "EUR",
+        "True",
+    )
