@@ -6,6 +6,7 @@ import csv
 import io
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from matchmaking.labels import currencies
@@ -475,3 +476,55 @@ def test_the_postings_export_carries_the_needs(client, reported):
         "EUR",
         "True",
     )
+
+
+def test_the_demo_requests_carry_the_needs_their_texts_state(fake_embedder):
+    call_command("load_demo", verbosity=0)
+    comoros = Opportunity.objects.get(title__startswith="Former deux webmestres")
+    assert (comoros.level, comoros.expected_outputs, comoros.beneficiaries_count) == (
+        "national",
+        ["people_trained"],
+        2,
+    )
+    assert Opportunity.objects.get(title__startswith="Acceso a colecciones").duration_months == 3
+    assert (
+        not Opportunity.objects.filter(direction="offer").exclude(level="").exists()
+    )  # the real offers say none
+
+
+def test_imports_needs_from_csv_and_reports_a_bad_one_by_line(tmp_path, fake_embedder, party, capsys):
+    path = tmp_path / "requests.csv"
+    path.write_text(
+        "direction,title,description,organization,level,budget_max,budget_currency,expected_outputs\n"
+        f"request,Training,Train two webmasters,{party.pk},national,9000,XOF,people_trained;websites_launched\n"
+    )
+    call_command("import_opportunities", str(path), verbosity=0)
+    imported = Opportunity.objects.get()
+    assert (imported.level, imported.budget_max, imported.budget_currency) == ("national", 9_000, "XOF")
+    assert imported.expected_outputs == ["people_trained", "websites_launched"]
+    path.write_text(
+        "direction,title,description,organization,budget_min,budget_max,budget_currency\n"
+        f"request,Training 2,Train,{party.pk},9000,100,XOF\n"
+    )
+    with pytest.raises(CommandError):
+        call_command("import_opportunities", str(path), verbosity=0)
+    assert "line 2: budget_max" in capsys.readouterr().err
+    assert Opportunity.objects.count() == 1
+
+
+def test_staff_change_needs_in_the_admin_with_the_same_rules(admin_client, party_request):
+    url = reverse("admin:matchmaking_opportunity_change", args=[party_request.pk])
+    form = {
+        "title": party_request.title, "description": party_request.description, "cooperation_type": "hosting",
+        "themes": ["information_systems"], "languages": ["fr"], "capacity": 1,
+        "level": "national", "budget_max": "3000", "budget_currency": "EUR", "covers": ["hosting"],
+    }  # fmt: skip
+    assert admin_client.post(url, form).status_code == 302
+    party_request.refresh_from_db()
+    assert (party_request.level, party_request.budget_max, party_request.covers) == (
+        "national",
+        3_000,
+        ["hosting"],
+    )
+    response = admin_client.post(url, {**form, "budget_min": "5000"})
+    assert response.status_code == 200 and "budget_max" in response.context["adminform"].form.errors

@@ -3,6 +3,7 @@ from django.db import transaction
 
 from matchmaking.management.demo_history import load_history
 from matchmaking.models import Objective, Opportunity, Organization
+from matchmaking.models.opportunities import NEEDS_FIELDS
 from matchmaking.reference import read
 from matchmaking.services.opportunities import create_opportunity
 
@@ -39,6 +40,7 @@ class Command(BaseCommand):
                 row["objectives"] = list(Objective.objects.filter(code__in=row.get("objectives", [])))
                 row.setdefault("capacity", 1)
                 try:
+                    Opportunity.clean_needs(row["direction"], {name: row.get(name) for name in NEEDS_FIELDS})
                     create_opportunity(user=None, data={**row, "organization": organization})
                 except Exception as error:
                     raise CommandError(
