@@ -295,18 +295,21 @@ class CandidatePool:
         self._themes = None
 
     def _put_needs(self, positions: list[int], profiles: list[Profile]) -> None:
+        """Writes the structured needs of the rows that have any (the others keep the fill values
+        that ``put`` reset them to: most postings give none)."""
         rows = self.rows
-        outputs, covers = rows.full("expected_outputs"), rows.full("covers")
         for position, p in zip(positions, profiles, strict=True):
+            if not (p.level or p.duration_months or p.expected_outputs or p.covers or has_budget(p)):
+                continue
             if has_budget(p):
                 rows.full("budget_currency")[position] = p.budget_currency
                 rows.full("budget_low")[position], rows.full("budget_high")[position] = budget_bounds(p)
             rows.full("level")[position] = p.level or ""
             rows.full("duration")[position] = p.duration_months or 0
             for key in p.expected_outputs:
-                outputs[position, self.output_index[key]] = 1.0
+                rows.full("expected_outputs")[position, self.output_index[key]] = 1.0
             for key in p.covers:
-                covers[position, self.cover_index[key]] = 1.0
+                rows.full("covers")[position, self.cover_index[key]] = 1.0
 
     def set_vectors(self, positions, vectors: np.ndarray) -> None:
         """Writes vectors at the given positions (zeros: no vector)."""
