@@ -528,3 +528,10 @@ def test_staff_change_needs_in_the_admin_with_the_same_rules(admin_client, party
     )
     response = admin_client.post(url, {**form, "budget_min": "5000"})
     assert response.status_code == 200 and "budget_max" in response.context["adminform"].form.errors
+
+
+def test_offered_budgets_add_up_beyond_a_bigint(client, institute):
+    make_opportunity(institute, "offer", "Huge", budget_max=10**12, budget_currency="USD", capacity=10**9)
+    make_opportunity(institute, "offer", "Huge too", budget_max=10**12, budget_currency="USD", capacity=10**9)
+    [row] = client.get("/api/v1/reports/budgets/").json()["results"]
+    assert row["offered_to"] == 2 * 10**21

@@ -5,8 +5,8 @@ currency; both tables are read from its rows."""
 
 from collections import defaultdict
 
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, DecimalField, F, Q, Sum
+from django.db.models.functions import Cast, Coalesce
 
 from matchmaking.choices import Direction, Level
 from matchmaking.models import Opportunity
@@ -16,6 +16,7 @@ from .base import group_label, number, opportunity_scope
 REQUEST, OFFER = Q(direction=Direction.REQUEST), Q(direction=Direction.OFFER)
 WITH_BUDGET = ~Q(budget_currency="") & (Q(budget_min__isnull=False) | Q(budget_max__isnull=False))
 LEVEL_ORDER = {key: i for i, key in enumerate(Level.values)}
+WHOLE = DecimalField(max_digits=40, decimal_places=0)
 LEVEL_FIGURES = (
     "requests", "offers", "requests_with_budget", "offers_with_budget", "requests_with_cofinancing",
     "requests_counting_beneficiaries", "beneficiaries",
@@ -32,6 +33,8 @@ def _grouped(filters):
     counts that bound at both ends; an offer's budget is per partner, so it offers that times its
     capacity."""
     low, high = Coalesce("budget_min", "budget_max"), Coalesce("budget_max", "budget_min")
+    # times the capacity, as a decimal: a large budget times a large capacity overflows a bigint
+    offered_low, offered_high = (Cast(bound, WHOLE) * F("capacity") for bound in (low, high))
     return (
         Opportunity.objects.filter(opportunity_scope(filters))
         .values("level", "budget_currency")
@@ -47,8 +50,8 @@ def _grouped(filters):
             beneficiaries=Sum("beneficiaries_count", filter=REQUEST),
             requested_from=Sum(low, filter=REQUEST),
             requested_to=Sum(high, filter=REQUEST),
-            offered_from=Sum(low * F("capacity"), filter=OFFER),
-            offered_to=Sum(high * F("capacity"), filter=OFFER),
+            offered_from=Sum(offered_low, filter=OFFER),
+            offered_to=Sum(offered_high, filter=OFFER),
             requests_with_cofinancing_amount=Count(
                 "id", filter=REQUEST & Q(cofinancing_amount__isnull=False)
             ),
