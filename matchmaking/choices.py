@@ -83,6 +83,31 @@ class Indicator(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class Level(models.TextChoices):
+    """The scale a posting works at (structured needs)."""
+
+    NATIONAL = "national", _("National")
+    REGIONAL = "regional", _("Regional")
+    GLOBAL = "global", _("Global")
+
+
+class Cost(models.TextChoices):
+    """Costs of a cooperation: what an offer's provider covers, or what a request needs covered."""
+
+    STAFF_TIME = "staff_time", _("Staff time")
+    TRAVEL = "travel", _("Travel")
+    SUBSISTENCE = "subsistence", _("Accommodation and subsistence")
+    EQUIPMENT = "equipment", _("Equipment")
+    HOSTING = "hosting", _("Hosting costs")
+    SOFTWARE = "software", _("Software and licences")
+    TRAINING = "training", _("Training costs")
+
+
+# The outputs a posting may expect: the outcome indicators, but `other`, which needs a label to mean
+# anything.
+OUTPUT_INDICATORS = [(key, label) for key, label in Indicator.choices if key != Indicator.OTHER]
+
+
 class NotificationKind(models.TextChoices):
     INTEREST_EXPRESSED = "interest_expressed", _("Interest expressed in your posting")
     INTEREST_ACCEPTED = "interest_accepted", _("Your interest was accepted")

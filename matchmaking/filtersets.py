@@ -1,18 +1,22 @@
 """One FilterSet per resource, for the API and the web pages alike (plain django-filter, no DRF)."""
 
 import django_filters as filters
+from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connections
 from django.db.models import Case, F, FloatField, Q, Value, When
+from django.utils.translation import gettext_lazy as _
 
 from matchmaking.choices import (
     Direction,
     GroupKind,
+    Level,
     MatchStatus,
     NotificationKind,
     OpportunityStatus,
     OrganizationKind,
 )
+from matchmaking.labels import currency_choices
 from matchmaking.models import (
     CooperationType,
     Country,
@@ -58,6 +62,19 @@ def full_text_search(queryset, text):
     return queryset
 
 
+class OpportunityFilterForm(forms.Form):
+    """The opportunity filters' form: a budget range needs its currency."""
+
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("budget_from"), cleaned.get("budget_to")
+        if (low is not None or high is not None) and not cleaned.get("budget_currency"):
+            self.add_error("budget_currency", _("Give the currency of the budget range."))
+        if low is not None and high is not None and high < low:
+            self.add_error("budget_to", _("The end of the budget range must not be below its start."))
+        return cleaned
+
+
 class OpportunityFilterSet(filters.FilterSet):
     direction = filters.ChoiceFilter(choices=Direction.choices)
     status = filters.ChoiceFilter(choices=OpportunityStatus.choices)
@@ -100,6 +117,22 @@ class OpportunityFilterSet(filters.FilterSet):
         exclude=True,
         help_text="true: only postings made by a Party's official national focal point, on its behalf.",
     )
+    level = filters.ChoiceFilter(choices=Level.choices, help_text="The scale: national, regional or global.")
+    cofinancing = filters.BooleanFilter(
+        help_text="true: requests that bring co-financing; false: requests that say they bring none."
+    )
+    budget_currency = filters.ChoiceFilter(
+        choices=currency_choices,
+        method="filter_budget",
+        help_text="Postings with a budget in this currency (ISO 4217); with budget_from and budget_to, "
+        "those whose budget range overlaps that range (an offer's budget is per partner).",
+    )
+    budget_from = filters.NumberFilter(
+        method="filter_budget", min_value=0, help_text="Start of the budget range (needs budget_currency)."
+    )
+    budget_to = filters.NumberFilter(
+        method="filter_budget", min_value=0, help_text="End of the budget range (needs budget_currency)."
+    )
     open_on = filters.DateFilter(
         method="filter_open_on",
         help_text="Postings running on this date: started (or no start) and not ended.",
@@ -130,14 +163,34 @@ class OpportunityFilterSet(filters.FilterSet):
             "eligible_for",
             "language",
             "on_behalf_of_party",
+            "level",
+            "cofinancing",
+            "budget_currency",
+            "budget_from",
+            "budget_to",
             "open_on",
             "created_after",
             "created_before",
             "q",
         ]
+        form = OpportunityFilterForm
 
     def filter_objectives(self, queryset, name, value: list[Objective]):
         return queryset.filter(objectives__in=value).distinct() if value else queryset
+
+    def filter_budget(self, queryset, name, value):
+        """Postings whose budget, in the currency asked, overlaps the range asked (a missing bound on
+        either side is open): applied once, with the currency; the range alone needs one (the form
+        says so)."""
+        if name != "budget_currency" or not value:
+            return queryset
+        low, high = self.form.cleaned_data.get("budget_from"), self.form.cleaned_data.get("budget_to")
+        overlap = Q(budget_currency=value) & (Q(budget_min__isnull=False) | Q(budget_max__isnull=False))
+        if high is not None:
+            overlap &= Q(budget_min__isnull=True) | Q(budget_min__lte=high)
+        if low is not None:
+            overlap &= Q(budget_max__isnull=True) | Q(budget_max__gte=low)
+        return queryset.filter(overlap)
 
     def filter_eligible_for(self, queryset, name, value: Country):
         return queryset.eligible_for(value) if value else queryset

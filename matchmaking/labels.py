@@ -1,10 +1,12 @@
-"""Names of reference rows in the reader's language: countries and languages from CLDR (through
-Babel), and the country groups; and lists of names in the reader's alphabetical order."""
+"""Names of reference rows in the reader's language: countries, languages and currencies from CLDR
+(through Babel), and the country groups; and lists of names in the reader's alphabetical order."""
 
+import datetime
 from functools import cache
 
 import pyuca
 from babel import Locale, UnknownLocaleError
+from babel.numbers import get_currency_name, get_territory_currencies
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
 
@@ -54,6 +56,28 @@ def country_name(country):
     code = getattr(country, "code", country)
     name = reader_locale().territories.get(code)
     return name if name else getattr(country, "name", code)
+
+
+@cache
+def currencies():
+    """The ISO 4217 codes of the currencies that are legal tender in some territory today, from CLDR
+    (not the withdrawn ones, such as DEM or FRF), sorted."""
+    today = datetime.date.today()
+    codes = set()
+    for territory in Locale.parse("en").territories:
+        if len(territory) == 2 and territory.isalpha():
+            codes.update(get_territory_currencies(territory, today, tender=True))
+    return tuple(sorted(codes))
+
+
+def currency_name(code):
+    """A currency's name (ISO 4217 code) in the reader's language, from CLDR."""
+    return get_currency_name(code, locale=reader_locale()) if code else ""
+
+
+def currency_choices():
+    """(code, "code — name") of every currency in use, by code, named in the reader's language."""
+    return [(code, f"{code} — {currency_name(code)}") for code in currencies()]
 
 
 @cache

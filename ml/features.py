@@ -6,6 +6,10 @@ features work both ways: for a request the candidates are offers, for an offer t
 
 A profile carries what was read from its text when it was written (its language, and the types
 and themes it speaks of, see ``ml.vocabulary.TermDetector``): ranking reads no text itself.
+
+The structured needs (budget, level, duration, expected outputs, costs covered) are optional: the
+``structured`` feature is the mean fit of those both sides gave, and NaN where they share none, so
+that it counts only where both sides gave something to compare (``ml.ranking.blend``).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from ml.embeddings import rescale
 from ml.rows import Rows
 from ml.vocabulary import OTHER, Vocabulary
 
-FEATURES = ("semantic", "lexical", "type", "themes", "objectives", "language", "dates")
+FEATURES = ("semantic", "lexical", "type", "themes", "objectives", "language", "dates", "structured")
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,64 @@ class Profile:
     detected_types: dict[str, float] = field(default_factory=dict)
     detected_themes: dict[str, float] = field(default_factory=dict)
     text_language: str = ""
+    # structured needs, each optional: a budget range in whole units of a currency (an offer's per
+    # partner), the level ("national", "regional", "global"), the duration in months, the outputs
+    # expected (outcome indicator keys) and the costs covered (an offer) or to be covered (a request)
+    budget_min: float | None = None
+    budget_max: float | None = None
+    budget_currency: str = ""
+    level: str = ""
+    duration_months: int | None = None
+    expected_outputs: list[str] = field(default_factory=list)
+    covers: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- structured needs
+
+STRUCTURED_PARTS = ("budget", "level", "duration", "expected_outputs", "covers")
+
+
+def has_budget(p: Profile) -> bool:
+    return bool(p.budget_currency) and (p.budget_min is not None or p.budget_max is not None)
+
+
+def budget_bounds(p: Profile) -> tuple[float, float]:
+    """The budget as a closed range: no smallest amount is 0, no largest is unbounded."""
+    low = float(p.budget_min) if p.budget_min is not None else 0.0
+    high = float(p.budget_max) if p.budget_max is not None else math.inf
+    return low, high
+
+
+def overlap_coefficient(a: Sequence[str], b: Sequence[str]) -> float:
+    """Shared values over the size of the smaller set (1 when one contains the other)."""
+    a, b = set(a), set(b)
+    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
+
+
+def structured_parts(query: Profile, cand: Profile) -> dict[str, float]:
+    """The fit of each structured need that both sides gave (budgets only in the same currency), in
+    [0, 1]: the budget ranges overlap, the level is the same, the shorter duration over the longer,
+    the overlap coefficient of the expected outputs and of the costs covered. Needs either side left
+    empty are absent. ``compute_features`` computes the same for a whole pool at once."""
+    parts: dict[str, float] = {}
+    if has_budget(query) and has_budget(cand) and query.budget_currency == cand.budget_currency:
+        (q_low, q_high), (c_low, c_high) = budget_bounds(query), budget_bounds(cand)
+        parts["budget"] = float(c_low <= q_high and q_low <= c_high)
+    if query.level and cand.level:
+        parts["level"] = float(query.level == cand.level)
+    if query.duration_months and cand.duration_months:
+        shorter, longer = sorted((query.duration_months, cand.duration_months))
+        parts["duration"] = shorter / longer
+    for name in ("expected_outputs", "covers"):
+        if getattr(query, name) and getattr(cand, name):
+            parts[name] = overlap_coefficient(getattr(query, name), getattr(cand, name))
+    return parts
+
+
+def structured_fit(query: Profile, cand: Profile) -> float:
+    """The mean of ``structured_parts``; NaN when the two sides share no structured need."""
+    parts = structured_parts(query, cand)
+    return sum(parts.values()) / len(parts) if parts else math.nan
 
 
 # --------------------------------------------------------------------------- candidate arrays
@@ -135,6 +197,16 @@ class CandidatePool:
         self.rows.add("starts", np.int64, fill=_FAR_PAST)
         self.rows.add("ends", np.int64, fill=_FAR_FUTURE)
         self.rows.add("has_dates", bool, fill=False)
+        # structured needs: "" / 0 / empty where not given
+        self.output_index: dict[str, int] = {}
+        self.cover_index: dict[str, int] = {}
+        self.rows.add("budget_currency", "U3", fill="")
+        self.rows.add("budget_low", np.float64, fill=0.0)
+        self.rows.add("budget_high", np.float64, fill=np.inf)
+        self.rows.add("level", "U8", fill="")
+        self.rows.add("duration", np.float32, fill=0.0)
+        self.rows.add("expected_outputs", np.float32, width=0)
+        self.rows.add("covers", np.float32, width=0)
         self._themes = None  # derived from every row: computed again after a change
 
     @classmethod
@@ -180,6 +252,11 @@ class CandidatePool:
         for row in languages:
             for lang in row:
                 self._column("languages", self.language_index, lang)
+        for p in profiles:
+            for key in p.expected_outputs:
+                self._column("expected_outputs", self.output_index, key)
+            for key in p.covers:
+                self._column("covers", self.cover_index, key)
         rows.grow(max(positions) + 1)
         rows.reset(positions)
         type_index, theme_index = self.type_index, self.theme_index
@@ -200,6 +277,7 @@ class CandidatePool:
                 objective_rows[position, objective_index[o]] = 1.0
             for lang in language_set:
                 language_rows[position, language_index[lang]] = 1.0
+        self._put_needs(positions, profiles)
         at = np.asarray(positions, dtype=np.int64)
         rows.full("alive")[at] = True
         keys = np.empty(len(profiles), dtype=object)
@@ -215,6 +293,23 @@ class CandidatePool:
         if vectors is not None:
             self.set_vectors(positions, vectors)
         self._themes = None
+
+    def _put_needs(self, positions: list[int], profiles: list[Profile]) -> None:
+        """Writes the structured needs of the rows that have any (the others keep the fill values
+        that ``put`` reset them to: most postings give none)."""
+        rows = self.rows
+        for position, p in zip(positions, profiles, strict=True):
+            if not (p.level or p.duration_months or p.expected_outputs or p.covers or has_budget(p)):
+                continue
+            if has_budget(p):
+                rows.full("budget_currency")[position] = p.budget_currency
+                rows.full("budget_low")[position], rows.full("budget_high")[position] = budget_bounds(p)
+            rows.full("level")[position] = p.level or ""
+            rows.full("duration")[position] = p.duration_months or 0
+            for key in p.expected_outputs:
+                rows.full("expected_outputs")[position, self.output_index[key]] = 1.0
+            for key in p.covers:
+                rows.full("covers")[position, self.cover_index[key]] = 1.0
 
     def set_vectors(self, positions, vectors: np.ndarray) -> None:
         """Writes vectors at the given positions (zeros: no vector)."""
@@ -294,6 +389,26 @@ class CandidatePool:
     @property
     def has_dates(self) -> np.ndarray:
         return self.rows["has_dates"]
+
+    @property
+    def budget_currencies(self) -> np.ndarray:
+        return self.rows["budget_currency"]
+
+    @property
+    def budget_low(self) -> np.ndarray:
+        return self.rows["budget_low"]
+
+    @property
+    def budget_high(self) -> np.ndarray:
+        return self.rows["budget_high"]
+
+    @property
+    def levels(self) -> np.ndarray:
+        return self.rows["level"]
+
+    @property
+    def durations(self) -> np.ndarray:
+        return self.rows["duration"]
 
     @property
     def theme_idf(self) -> np.ndarray:
@@ -399,7 +514,49 @@ def compute_features(
         out[:, 6] = np.where(pool.has_dates, overlap.astype(np.float32), 0.5)
     else:
         out[:, 6] = 0.5
+
+    out[:, 7] = _structured_feature(query, pool)
     return out
+
+
+def _structured_feature(query: Profile, pool: CandidatePool) -> np.ndarray:
+    """``structured_fit`` of every candidate, vectorised: the mean fit of the needs both sides gave,
+    NaN where they share none."""
+    n = len(pool)
+    total = np.zeros(n, dtype=np.float64)
+    given = np.zeros(n, dtype=np.int64)
+    if has_budget(query):
+        low, high = budget_bounds(query)
+        both = pool.budget_currencies == query.budget_currency
+        overlap = (pool.budget_low <= high) & (low <= pool.budget_high)
+        total += both & overlap
+        given += both
+    if query.level:
+        both = pool.levels != ""
+        total += both & (pool.levels == query.level)
+        given += both
+    if query.duration_months:
+        durations = pool.durations.astype(np.float64)
+        both = durations > 0
+        q = float(query.duration_months)  # at least 1: the longer of the two is never 0
+        total += np.where(both, np.minimum(durations, q) / np.maximum(durations, q), 0.0)
+        given += both
+    for name, index in (("expected_outputs", pool.output_index), ("covers", pool.cover_index)):
+        chosen = set(getattr(query, name))
+        if not chosen:
+            continue
+        matrix = pool.rows[name]
+        q_row = np.zeros(matrix.shape[1], dtype=np.float32)
+        for key in chosen:
+            if key in index:
+                q_row[index[key]] = 1.0
+        sizes = matrix.sum(axis=1)
+        both = sizes > 0
+        shared = matrix @ q_row if matrix.shape[1] else np.zeros(n, dtype=np.float32)
+        total += np.where(both, shared / np.maximum(np.minimum(sizes, len(chosen)), 1.0), 0.0)
+        given += both
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(given > 0, total / given, np.nan).astype(np.float32)
 
 
 def cross_language(query: Profile, pool: CandidatePool) -> np.ndarray:

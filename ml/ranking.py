@@ -41,6 +41,11 @@ class Weights:
                separates same-type offers of the wrong subject
     objectives shared strategic-plan objectives: weak, often left empty
     dates      overlapping periods: weak, most opportunities have no dates
+    structured the structured needs both sides gave (budget ranges in one currency, level, duration,
+               expected outputs, costs covered): averaged in only for the pairs where both gave at
+               least one of them, so a pair where either side left them empty is scored exactly as
+               without it. The development sets have none, so its weight could not be measured there:
+               it is set as the themes', a second structured signal after the type
 
     language is not averaged in: it is the share of the score lost when the two sides have no
     common working language. They can hardly work together, but a pair is not irrelevant for
@@ -56,6 +61,7 @@ class Weights:
     objectives: float = 0.04
     language: float = 0.15
     dates: float = 0.03
+    structured: float = 0.10
 
     @classmethod
     def from_dict(cls, values: dict[str, float]) -> Weights:
@@ -83,6 +89,8 @@ class Result:
 # --------------------------------------------------------------------------- ranking
 
 _LANGUAGE = FEATURES.index("language")
+_STRUCTURED = FEATURES.index("structured")
+_ALWAYS = [i for i, name in enumerate(FEATURES) if name != "structured"]  # every row has these
 
 
 def blend(features: np.ndarray, weights: Weights = WEIGHTS) -> np.ndarray:
@@ -90,11 +98,22 @@ def blend(features: np.ndarray, weights: Weights = WEIGHTS) -> np.ndarray:
 
     The weighted mean of the features, then scaled down when there is no common working
     language: a language is not a reason to recommend an unrelated opportunity, but it does make
-    a related one less useful, so it multiplies rather than adds.
+    a related one less useful, so it multiplies rather than adds. The structured fit joins the mean
+    only in the rows that have one (not NaN): the other rows are scored as if it did not exist.
     """
     w = weights.vector()
     w[_LANGUAGE] = 0.0
-    base = (features @ w) / (float(w.sum()) or 1.0)
+    always = w[_ALWAYS]
+    total = float(always.sum())
+    base = (features[:, _ALWAYS] @ always) / (total or 1.0)
+    structured = features[:, _STRUCTURED]
+    given = ~np.isnan(structured)
+    if given.any():
+        weight = float(w[_STRUCTURED])
+        with_structure = (base * total + weight * np.where(given, structured, 0.0)) / (
+            (total + weight) or 1.0
+        )
+        base = np.where(given, with_structure, base)
     return base * (1.0 - weights.language * (1.0 - features[:, _LANGUAGE]))
 
 
@@ -151,11 +170,11 @@ def learn_weights(feature_rows: np.ndarray, accepted: np.ndarray, min_examples: 
 
     A logistic regression; negative coefficients are clipped to zero (every feature is meant to
     help), and the weights are scaled to sum to 1. None when there are too few examples or only
-    one kind of outcome.
+    one kind of outcome. A structured fit that is absent (NaN) counts as neutral, 0.5.
     """
     from sklearn.linear_model import LogisticRegression
 
-    X = np.asarray(feature_rows, dtype=np.float64)
+    X = np.nan_to_num(np.asarray(feature_rows, dtype=np.float64), nan=0.5)
     y = np.asarray(accepted).astype(int)
     if len(y) < min_examples or len(set(y.tolist())) < 2:
         return None

@@ -4,7 +4,16 @@ Django side (``matchmaking.recommendations.reasons``)."""
 
 from __future__ import annotations
 
-from ml.features import DEFAULT_CONFIG, FeatureConfig, Profile, type_weights, working_languages
+import math
+
+from ml.features import (
+    DEFAULT_CONFIG,
+    FeatureConfig,
+    Profile,
+    structured_parts,
+    type_weights,
+    working_languages,
+)
 from ml.vocabulary import OTHER, Vocabulary
 
 
@@ -52,6 +61,7 @@ def explain(
     else:
         dates_overlap = None
     across = bool(query.text_language and cand.text_language and query.text_language != cand.text_language)
+    parts = structured_parts(request, offer)
     return {
         "semantic": round(row["semantic"], 4),
         "lexical": round(row["lexical"], 4),
@@ -73,8 +83,39 @@ def explain(
         else shared_terms_for(lexical_index, query, [cand])[0]
         if shared_terms is None
         else shared_terms,
-        "features": {k: round(v, 4) for k, v in row.items()},
+        "structured": _structured(request, offer, parts),
+        "features": {k: None if math.isnan(v) else round(v, 4) for k, v in row.items()},
     }
+
+
+def _structured(request: Profile, offer: Profile, parts: dict[str, float]) -> dict:
+    """The structured needs both sides gave, each with its fit (only those: none when either side left
+    them all empty); the values of both sides, request first."""
+    out: dict = {}
+    if "budget" in parts:
+        out["budget"] = {
+            "overlap": bool(parts["budget"]),
+            "currency": request.budget_currency,
+            "request": [request.budget_min, request.budget_max],
+            "offer": [offer.budget_min, offer.budget_max],
+        }
+    if "level" in parts:
+        out["level"] = {"same": bool(parts["level"]), "request": request.level, "offer": offer.level}
+    if "duration" in parts:
+        out["duration"] = {
+            "fit": round(parts["duration"], 4),
+            "request": request.duration_months,
+            "offer": offer.duration_months,
+        }
+    for name in ("expected_outputs", "covers"):
+        if name in parts:
+            out[name] = {
+                "fit": round(parts[name], 4),
+                "shared": sorted(set(getattr(request, name)) & set(getattr(offer, name))),
+            }
+    if parts:
+        out["fit"] = round(sum(parts.values()) / len(parts), 4)
+    return out
 
 
 def shared_terms_for(lexical_index, query: Profile, cands: list[Profile], k: int = 5) -> list[list[str]]:

@@ -57,6 +57,8 @@ ENDPOINTS = {
     "/api/v1/reports/gaps/unanswered-requests/": {"get"},
     "/api/v1/reports/gaps/regions/": {"get"},
     "/api/v1/reports/time-to-match/": {"get"},
+    "/api/v1/reports/needs/": {"get"},
+    "/api/v1/reports/budgets/": {"get"},
     "/api/v1/reports/export/postings/": {"get"},
     "/api/v1/reports/export/matches/": {"get"},
     "/api/v1/reports/export/outcomes/": {"get"},
@@ -108,7 +110,7 @@ def test_list_filters_are_described(schema):
     assert {
         "direction", "cooperation_type", "themes", "objectives", "organization", "country", "un_group",
         "eligible_for", "language", "status", "open_on", "created_after", "created_before", "q", "ordering",
-        "page", "page_size",
+        "page", "page_size", "level", "cofinancing", "budget_currency", "budget_from", "budget_to",
     } <= parameters  # fmt: skip
     matches = schema["paths"]["/api/v1/opportunities/{id}/matches/"]["get"]
     [limit] = [p for p in matches["parameters"] if p["name"] == "limit"]

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from matchmaking.recommendations.vocabulary import data_vocabulary
-from ml.features import FEATURES, CandidatePool, Profile, compute_features
+from ml.features import FEATURES, CandidatePool, Profile, compute_features, structured_fit, structured_parts
 from ml.lexical import LexicalIndex
 from ml.ranking import WEIGHTS, Weights, blend, learn_weights, rank
 
@@ -155,6 +155,7 @@ def test_blend_is_the_weighted_mean_scaled_down_without_a_common_language():
     features[:, FEATURES.index("semantic")] = 0.6
     features[:, FEATURES.index("type")] = 1.0
     features[0, FEATURES.index("language")] = 1.0
+    features[:, FEATURES.index("structured")] = np.nan  # neither side gave structured needs
     scores = blend(features, weights)
     assert scores[0] == pytest.approx(0.8)
     assert scores[1] == pytest.approx(0.8 * 0.8)
@@ -323,7 +324,10 @@ def test_features_are_computed_for_every_candidate_in_range():
     query = request(32, "Hosting", "We need hosting.", "hosting", ["information_systems"])
     features = compute_features(query, pool, FakeEmbedder().encode(["Hosting"])[0], np.array([0.2, 0.1, 0.0]))
     assert features.shape == (3, len(FEATURES))
-    assert features.min() >= 0.0 and features.max() <= 1.0
+    structured = FEATURES.index("structured")
+    assert np.isnan(features[:, structured]).all()  # no side gave structured needs: no fit, not 0
+    known = np.delete(features, structured, axis=1)
+    assert known.min() >= 0.0 and known.max() <= 1.0
 
 
 # --------------------------------------------------------------------------- learning and speed
@@ -381,3 +385,85 @@ def test_ranks_twenty_thousand_candidates_quickly():
     results = rank(query, pool, matrix[0], lexical_scores=np.zeros(n, dtype=np.float32))
     assert time.perf_counter() - start < 0.5  # about 5 ms here; generous for slow CI machines
     assert results[0].id == 0
+
+
+# --------------------------------------------------------------------------- structured needs
+
+
+def test_structured_fit_counts_only_the_needs_both_sides_gave():
+    query = request(40, "Need", "A need.", "training", budget_min=1_000, budget_max=5_000, budget_currency="EUR",
+                    level="national", duration_months=12, expected_outputs=["people_trained"], covers=["travel"])  # fmt: skip
+    assert structured_parts(query, offer(41, "Offer", "An offer.", "training")) == {}
+    assert np.isnan(structured_fit(query, offer(41, "Offer", "An offer.", "training")))
+    cand = offer(42, "Offer", "An offer.", "training", budget_min=4_000, budget_currency="EUR", level="global",
+                 duration_months=6, expected_outputs=["people_trained", "grants_awarded"], covers=["equipment"])  # fmt: skip
+    assert structured_parts(query, cand) == {
+        "budget": 1.0,  # 1,000-5,000 and 4,000 or more overlap
+        "level": 0.0,
+        "duration": 0.5,
+        "expected_outputs": 1.0,  # the smaller list is within the larger
+        "covers": 0.0,
+    }
+    assert structured_fit(query, cand) == pytest.approx(2.5 / 5)
+    in_dollars = offer(43, "Offer", "An offer.", "training", budget_min=1_000, budget_currency="USD")
+    assert structured_parts(query, in_dollars) == {}  # budgets in two currencies are not compared
+
+
+def random_needs(rng, id_, direction):
+    maybe = lambda value: value if rng.random() < 0.5 else None  # noqa: E731
+    low = maybe(int(rng.integers(1, 50)) * 1_000)
+    high = maybe(int(rng.integers(20, 100)) * 1_000)
+    if low is not None and high is not None and high < low:
+        low, high = high, low
+    return Profile(
+        id=id_, direction=direction, title="", description="",
+        budget_min=low, budget_max=high, budget_currency=str(rng.choice(["EUR", "USD", ""])),
+        level=str(rng.choice(["", "national", "regional", "global"])),
+        duration_months=maybe(int(rng.integers(1, 48))),
+        expected_outputs=sorted(set(rng.choice(["people_trained", "websites_hosted", "grants_awarded"], rng.integers(0, 3)))),
+        covers=sorted(set(rng.choice(["travel", "equipment", "staff_time", "hosting"], rng.integers(0, 3)))),
+    )  # fmt: skip
+
+
+def test_the_pool_gives_each_candidate_the_structured_fit_of_its_pair():
+    """The vectorised feature equals the pair-by-pair fit (NaN where nothing is compared), also after
+    candidates are replaced and dropped."""
+    rng = np.random.default_rng(7)
+    candidates = [random_needs(rng, i, "offer") for i in range(60)]
+    pool = CandidatePool.of(candidates, None, VOCABULARY)
+    candidates[3], candidates[4] = random_needs(rng, 100, "offer"), random_needs(rng, 101, "offer")
+    pool.put([3, 4], candidates[3:5])
+    pool.drop([5])
+    for q in range(40):
+        query = random_needs(rng, 1_000 + q, "request")
+        column = compute_features(query, pool)[:, FEATURES.index("structured")]
+        for position, cand in enumerate(candidates):
+            if not pool.alive[position]:
+                continue
+            expected = structured_fit(query, cand)
+            if np.isnan(expected):
+                assert np.isnan(column[position])
+            else:
+                assert column[position] == pytest.approx(expected, abs=1e-6)
+
+
+def test_a_pair_without_structured_fit_scores_exactly_as_without_the_feature():
+    """The blend of a row whose structured fit is NaN is the old weighted mean of the other features."""
+    rng = np.random.default_rng(3)
+    features = rng.random((50, len(FEATURES))).astype(np.float32)
+    features[:25, FEATURES.index("structured")] = np.nan
+    scores = blend(features, WEIGHTS)
+    w = WEIGHTS.vector()
+    w[FEATURES.index("language")] = 0.0
+    w[FEATURES.index("structured")] = 0.0
+    others = np.delete(features, FEATURES.index("structured"), axis=1)
+    old = (others @ np.delete(w, FEATURES.index("structured"))) / np.delete(
+        w, FEATURES.index("structured")
+    ).sum()
+    old *= 1.0 - WEIGHTS.language * (1.0 - features[:, FEATURES.index("language")])
+    assert np.array_equal(scores[:25], old[:25])
+    # where both sides gave needs, a better fit lifts the score, a worse one lowers it
+    better, worse = features[25:].copy(), features[25:].copy()
+    better[:, FEATURES.index("structured")] = 1.0
+    worse[:, FEATURES.index("structured")] = 0.0
+    assert (blend(better, WEIGHTS) > blend(worse, WEIGHTS)).all()

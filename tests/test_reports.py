@@ -28,7 +28,7 @@ from matchmaking.models import (
     Outcome,
     OutcomeIndicator,
 )
-from matchmaking.reports import base, exports, figures, gaps, timing
+from matchmaking.reports import base, exports, figures, gaps, needs, timing
 from tests.conftest import make_opportunity, make_user
 
 pytestmark = pytest.mark.django_db
@@ -515,6 +515,7 @@ def flat(row, prefix=""):
         ("gaps/unanswered-requests/", {"limit": 5}),
         ("gaps/regions/", {"by": "country"}),
         ("time-to-match/", {"by": "un_group"}),
+        ("needs/", {}),
     ],
 )
 def test_csv_parses_back_to_the_json_figures(client, history, path, params):
@@ -677,6 +678,7 @@ REPORT_QUERIES = [
     (gaps.unanswered_by_region, {}, 1),
     (timing.time_to_match, {"by": "cooperation_type"}, 2),
     (timing.proposal_answers, {}, 1),
+    (needs.tables, {}, 1),
 ]
 
 
@@ -715,7 +717,7 @@ def test_schema_documents_the_reports_without_warnings():
     schema = json.loads(OpenApiJsonRenderer().render(generator.get_schema(public=True), renderer_context={}))
     assert not GENERATOR_STATS, "warnings or errors while generating the schema"
     validate(schema)
-    assert len(schema["paths"]) == 11
+    assert len(schema["paths"]) == 13
     summary = schema["paths"]["/api/v1/reports/summary/"]["get"]
     assert {"date_from", "date_to", "framework", "format"} <= {p["name"] for p in summary["parameters"]}
     assert set(summary["responses"]["200"]["content"]) == {"application/json", "text/csv"}

@@ -7,7 +7,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from matchmaking.choices import Direction, GroupKind, Indicator, MatchStatus, OpportunityStatus
+from matchmaking.choices import Direction, GroupKind, Indicator, Level, MatchStatus, OpportunityStatus
 from matchmaking.models import Country, CountryGroup, Framework, Objective
 from matchmaking.reports import base
 
@@ -240,3 +240,42 @@ class TimeToMatchSerializer(serializers.Serializer):
     days_to_answer = SpreadSerializer(
         help_text="Time to first answer: days from a proposal to its acceptance or decline."
     )
+
+
+class LevelColumns(serializers.Serializer):
+    level = serializers.ChoiceField(
+        choices=Level.choices, allow_null=True, help_text="national, regional or global; null: not given."
+    )
+    label = serializers.CharField()
+
+
+class NeedsByLevelSerializer(LevelColumns):
+    requests = serializers.IntegerField(help_text="Requests published in the period.")
+    offers = serializers.IntegerField(help_text="Offers published in the period.")
+    requests_with_budget = serializers.IntegerField(help_text="Of those requests, the ones giving a budget.")
+    offers_with_budget = serializers.IntegerField(
+        help_text="Of those offers, the ones giving a budget per partner."
+    )
+    requests_with_cofinancing = serializers.IntegerField(help_text="Requests bringing co-financing.")
+    requests_counting_beneficiaries = serializers.IntegerField(help_text="Requests saying how many benefit.")
+    beneficiaries = NumberField(help_text="The beneficiaries those requests count, added up.")
+
+
+class BudgetRowSerializer(LevelColumns):
+    currency = serializers.CharField(help_text="ISO 4217: amounts in different currencies are never added.")
+    requests_with_budget = serializers.IntegerField(help_text="Requests giving a budget in this currency.")
+    requested_from = NumberField(
+        help_text="Their budgets added up, from (a budget with one bound counts it at both ends)."
+    )
+    requested_to = NumberField(help_text="Their budgets added up, to.")
+    offers_with_budget = serializers.IntegerField(
+        help_text="Offers giving a budget per partner in this currency."
+    )
+    offered_from = NumberField(
+        help_text="What they offer added up (budget per partner times capacity), from."
+    )
+    offered_to = NumberField(help_text="What they offer added up, to.")
+    requests_with_cofinancing_amount = serializers.IntegerField(
+        help_text="Requests giving an amount of co-financing in this currency."
+    )
+    cofinancing = NumberField(help_text="That co-financing added up.")

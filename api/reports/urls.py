@@ -17,6 +17,8 @@ urlpatterns = [
     ),
     path("gaps/regions/", views.RegionGapsReport.as_view(), name="report-gaps-regions"),
     path("time-to-match/", views.TimeToMatchReport.as_view(), name="report-time-to-match"),
+    path("needs/", views.NeedsReport.as_view(), name="report-needs"),
+    path("budgets/", views.BudgetsReport.as_view(), name="report-budgets"),
     path("export/postings/", views.PostingExport.as_view(), name="report-export-postings"),
     path("export/matches/", views.MatchExport.as_view(), name="report-export-matches"),
     path("export/outcomes/", views.OutcomeExport.as_view(), name="report-export-outcomes"),

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.schema import validation_error
-from matchmaking.reports import exports, figures, gaps, timing
+from matchmaking.reports import exports, figures, gaps, needs, timing
 
 from .csv_files import CSVRenderer, Echo, cell
 from .serializers import (
@@ -24,8 +24,10 @@ from .serializers import (
     FORMAT_PARAMETER,
     BreakdownQuerySerializer,
     BreakdownRowSerializer,
+    BudgetRowSerializer,
     DrillDownQuerySerializer,
     MatchExportQuerySerializer,
+    NeedsByLevelSerializer,
     ObjectiveGapSerializer,
     ObjectiveRowSerializer,
     PostingExportQuerySerializer,
@@ -212,6 +214,39 @@ class TimeToMatchReport(ReportView):
 
     def report(self, filters, by):
         return timing.time_to_match(filters, by)
+
+
+@report_schema(
+    "Structured needs per level",
+    "Per level (national, regional, global; null: not given): requests and offers published in the "
+    "period, those giving a budget, requests bringing co-financing, and the beneficiaries the requests "
+    "count.",
+    NeedsByLevelSerializer,
+    ReportQuerySerializer,
+)
+class NeedsReport(ReportView):
+    row_serializer = NeedsByLevelSerializer
+    name = "needs"
+
+    def report(self, filters):
+        return needs.by_level(filters)
+
+
+@report_schema(
+    "Budgets requested and offered",
+    "Per level and currency, over the postings published in the period that give a budget: requests "
+    "and their budgets added up, offers and what they offer added up (the budget per partner times the "
+    "partners each can take), and the co-financing requests bring. Amounts in different currencies "
+    "are never added; a budget given by one bound counts that bound at both ends.",
+    BudgetRowSerializer,
+    ReportQuerySerializer,
+)
+class BudgetsReport(ReportView):
+    row_serializer = BudgetRowSerializer
+    name = "budgets"
+
+    def report(self, filters):
+        return needs.budgets(filters)
 
 
 def export_schema(summary, description, query, header):

@@ -7,6 +7,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from matchmaking.labels import currencies
+
 COUNTRY_HINT = _("Use ISO 3166-1 alpha-2 codes, as listed at /api/v1/countries/.")
 LANGUAGE_HINT = _("Use ISO 639-1 codes such as en, fr, es.")
 OBJECTIVE_HINT = _("Use objective codes such as 1.1 or GBF-TARGET-01, as listed at /api/v1/objectives/.")
@@ -88,3 +90,25 @@ class CodeListField(serializers.ListField):
 
 class KnownKeys(tuple):
     """The keys of a list field, already known."""
+
+
+@extend_schema_field({"type": "string", "enum": ["", *currencies()]})
+class CurrencyField(serializers.CharField):
+    """The ISO 4217 code of a currency in use (from CLDR), or "" for none; which codes are known is
+    checked with the other needs, by `Opportunity.clean_needs`."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 3)
+        kwargs.setdefault("allow_blank", True)
+        super().__init__(**kwargs)
+
+
+class ChoiceListField(serializers.ListField):
+    """A list of keys of a choice list; duplicates are dropped."""
+
+    def __init__(self, choices, **kwargs):
+        kwargs.setdefault("max_length", len(choices))
+        super().__init__(child=serializers.ChoiceField(choices=choices), **kwargs)
+
+    def to_internal_value(self, data):
+        return list(dict.fromkeys(super().to_internal_value(data)))

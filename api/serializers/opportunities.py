@@ -4,12 +4,20 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from matchmaking.choices import OpportunityStatus
+from matchmaking.choices import OUTPUT_INDICATORS, Cost, OpportunityStatus
 from matchmaking.models import CooperationType, Country, CountryGroup, Language, Objective, Opportunity, Theme
-from matchmaking.models.opportunities import LIST_LIMITS
+from matchmaking.models.opportunities import LIST_LIMITS, NEEDS_FIELDS
 from matchmaking.services import contacts, opportunities
 
-from .fields import COUNTRY_HINT, LANGUAGE_HINT, OBJECTIVE_HINT, CodeField, CodeListField
+from .fields import (
+    COUNTRY_HINT,
+    LANGUAGE_HINT,
+    OBJECTIVE_HINT,
+    ChoiceListField,
+    CodeField,
+    CodeListField,
+    CurrencyField,
+)
 
 
 class OpportunitySerializer(serializers.ModelSerializer):
@@ -34,6 +42,21 @@ class OpportunitySerializer(serializers.ModelSerializer):
         help_text="Whether it takes several partners. A posting, offer or request, takes one partner "
         "(`capacity` 1) unless it says it takes several: then `capacity` says how many (2 or more). "
         "Left out, `capacity` alone says it.",
+    )
+    budget_currency = CurrencyField(
+        required=False,
+        help_text="The currency of budget_min, budget_max and cofinancing_amount: the ISO 4217 code of a "
+        "currency in use (such as EUR, USD, XOF); required with any of them.",
+    )
+    expected_outputs = ChoiceListField(
+        OUTPUT_INDICATORS,
+        required=False,
+        help_text="The outputs expected, as keys of the outcome indicators.",
+    )
+    covers = ChoiceListField(
+        Cost.choices,
+        required=False,
+        help_text="An offer: the costs its provider covers; a request: the costs it needs covered.",
     )
     organization_name = serializers.CharField(source="organization.name", read_only=True)
     on_behalf_of_party = serializers.CharField(
@@ -66,6 +89,7 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "application_deadline",
             "several_partners",
             "capacity",
+            *NEEDS_FIELDS,
             "contact_name",
             "contact_email",
             "hide_contact",
@@ -118,6 +142,10 @@ class OpportunitySerializer(serializers.ModelSerializer):
         several = attrs.pop("several_partners", None)
         try:
             Opportunity.clean_capacity(current("capacity"), several)
+        except DjangoValidationError as error:
+            errors.update(error.message_dict)
+        try:
+            Opportunity.clean_needs(current("direction"), {name: current(name) for name in NEEDS_FIELDS})
         except DjangoValidationError as error:
             errors.update(error.message_dict)
         if errors:

@@ -1,8 +1,11 @@
 """Offers and requests, and their stored vectors."""
 
+from django import forms
 from django.contrib import admin
 
 from matchmaking import models
+from matchmaking.choices import OUTPUT_INDICATORS, Cost
+from matchmaking.labels import currency_choices
 from matchmaking.services import moderation, opportunities
 
 from .base import ReadOnlyAdmin, ServiceAdmin, service_action
@@ -58,6 +61,25 @@ class OpportunityAdmin(ServiceAdmin):
             "Approved",
         ),
     ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """The lists of structured needs as checkboxes and the currency as a choice, as on the pages."""
+        choices = {
+            "budget_currency": lambda: [("", "—"), *currency_choices()],
+            "expected_outputs": OUTPUT_INDICATORS,
+            "covers": Cost.choices,
+        }.get(db_field.name)
+        if choices is None:
+            return super().formfield_for_dbfield(db_field, request, **kwargs)
+        field = forms.ChoiceField if db_field.name == "budget_currency" else forms.MultipleChoiceField
+        widget = forms.Select if field is forms.ChoiceField else forms.CheckboxSelectMultiple
+        return field(
+            choices=choices,
+            required=False,
+            widget=widget,
+            label=db_field.verbose_name.capitalize(),
+            help_text=db_field.help_text,
+        )
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None:  # neither changes once posted (the API refuses it too)

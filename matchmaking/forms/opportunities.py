@@ -7,10 +7,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from matchmaking.choices import Direction, OpportunityStatus
+from matchmaking.choices import OUTPUT_INDICATORS, Cost, Direction, Level, OpportunityStatus
 from matchmaking.filtersets import OpportunityFilterSet
+from matchmaking.labels import currency_choices
 from matchmaking.models import CooperationType, Country, CountryGroup, Language, Opportunity, Organization
-from matchmaking.models.opportunities import LIST_LIMITS
+from matchmaking.models.opportunities import LIST_LIMITS, NEEDS_FIELDS, REQUEST_ONLY_FIELDS
 
 from .fields import (
     DATE_WIDGET,
@@ -78,6 +79,32 @@ class OpportunityForm(forms.ModelForm):
         help_text=_("Countries whose organizations may take it up, beyond the groups above."),
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
+    budget_currency = forms.ChoiceField(
+        choices=lambda: [("", _("None")), *currency_choices()],
+        required=False,
+        label=_("Currency"),
+        help_text=_("The currency of the budget and of the co-financing."),
+    )
+    cofinancing = forms.NullBooleanField(
+        required=False,
+        label=_("Co-financing"),
+        help_text=_("Requests only: whether you bring funds of your own."),
+        widget=forms.NullBooleanSelect(),
+    )
+    expected_outputs = forms.MultipleChoiceField(
+        choices=OUTPUT_INDICATORS,
+        required=False,
+        label=_("Expected outputs"),
+        help_text=_("What the cooperation should produce, as the outcome indicators count it."),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "columns"}),
+    )
+    covers = forms.MultipleChoiceField(
+        choices=Cost.choices,
+        required=False,
+        label=_("Costs covered"),
+        help_text=_("An offer: the costs you cover. A request: the costs you need covered."),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "columns"}),
+    )
 
     class Meta:
         model = Opportunity
@@ -95,6 +122,7 @@ class OpportunityForm(forms.ModelForm):
             "starts_on",
             "ends_on",
             "application_deadline",
+            *NEEDS_FIELDS,
             "contact_name",
             "contact_email",
             "hide_contact",
@@ -111,6 +139,13 @@ class OpportunityForm(forms.ModelForm):
             "contact_name": _("Contact name"),
             "contact_email": _("Contact e-mail"),
             "hide_contact": _("Hide the contact details"),
+            "budget_min": _("Budget from"),
+            "budget_max": _("Budget up to"),
+            "cofinancing_amount": _("Co-financing amount"),
+            "beneficiaries": _("Beneficiaries"),
+            "beneficiaries_count": _("Number of beneficiaries"),
+            "level": _("Level"),
+            "duration_months": _("Duration (months)"),
         }
         help_texts = {
             "organization": _("The organization that posts it; you must be one of its editors."),
@@ -131,6 +166,15 @@ class OpportunityForm(forms.ModelForm):
             "contact_name": _("Who partners should contact."),
             "contact_email": _("Where partners can write."),
             "hide_contact": _("Show the contact details only to partners whose match was accepted."),
+            "budget_min": _("In whole units of the currency; an offer's budget is per partner."),
+            "budget_max": _("Leave empty for no upper bound."),
+            "cofinancing_amount": _("Requests only: in the budget's currency."),
+            "beneficiaries": _(
+                "Requests only: who benefits, e.g. staff of the national CHM, local communities."
+            ),
+            "beneficiaries_count": _("Requests only: how many people benefit."),
+            "level": _("The scale it works at."),
+            "duration_months": _("How long the cooperation lasts."),
         }
         error_messages = {
             "title": {"required": _("Enter a title.")},
@@ -151,6 +195,7 @@ class OpportunityForm(forms.ModelForm):
         self.direction = self.instance.direction if self.instance.pk else direction
         if self.direction not in Direction.values:
             raise ValueError(f"An opportunity form needs a direction, not {self.direction!r}.")
+        self.instance.direction = self.direction  # the model's checks depend on it
         self.fields["capacity"].required = False  # one partner: 1
         if self.instance.pk and self.instance.capacity > 1:
             self.initial["partners"] = "several"
@@ -160,6 +205,16 @@ class OpportunityForm(forms.ModelForm):
         if self.direction != Direction.OFFER:
             for name in self.OFFER_ONLY:
                 del self.fields[name]
+        if self.direction == Direction.OFFER:
+            for name in REQUEST_ONLY_FIELDS:
+                del self.fields[name]
+        self.fields["level"].choices = [("", _("Not said")), *Level.choices]
+        if "cofinancing" in self.fields:
+            self.fields["cofinancing"].widget.choices = [
+                ("unknown", _("Not said")),
+                ("true", _("Yes")),
+                ("false", _("No")),
+            ]
         if self.instance.pk:
             # The organization never changes once posted (the API refuses it too).
             del self.fields["organization"]
@@ -169,6 +224,16 @@ class OpportunityForm(forms.ModelForm):
             organizations = Organization.objects.editable_by(user).select_related("country")
             self.fields["organization"].queryset = organizations
             self.fields["organization"].empty_label = None
+
+    @property
+    def needs_open(self):
+        """Whether the section of structured needs starts open: some are given, or wrong."""
+        if any(name in self.errors for name in NEEDS_FIELDS):
+            return True
+        values = self.data if self.is_bound else self.initial
+        return any(
+            values.get(name) not in (None, "", [], "unknown") for name in NEEDS_FIELDS if name in self.fields
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -250,6 +315,11 @@ class BrowseFilterSet(OpportunityFilterSet):
         "open_to_me",
         "on_behalf_of_party",
         "language",
+        "level",
+        "budget_currency",
+        "budget_from",
+        "budget_to",
+        "cofinancing",
         "status",
         "ordering",
     ]
@@ -263,6 +333,11 @@ class BrowseFilterSet(OpportunityFilterSet):
         "un_group": _("UN regional group of the organization"),
         "eligible_for": _("Open to organizations of"),
         "language": _("Working language"),
+        "level": _("Level"),
+        "budget_currency": _("Budget in"),
+        "budget_from": _("Budget from"),
+        "budget_to": _("Budget up to"),
+        "cofinancing": _("Requests bringing co-financing"),
         "status": _("Status"),
         "ordering": _("Sort by"),
         "organization": _("Organization"),
@@ -286,8 +361,19 @@ class BrowseFilterSet(OpportunityFilterSet):
         ]
         for name in ("cooperation_type", "themes"):
             filters[name].extra["widget"] = forms.CheckboxSelectMultiple(attrs={"class": "columns"})
-        for name in ("country", "un_group", "eligible_for", "language", "organization"):
+        for name in (
+            "country",
+            "un_group",
+            "eligible_for",
+            "language",
+            "organization",
+            "level",
+            "budget_currency",
+        ):
             filters[name].extra["empty_label"] = _("Any")
+        cofinancing = forms.NullBooleanSelect()
+        cofinancing.choices = [("unknown", _("Any")), ("true", _("Yes")), ("false", _("No"))]
+        filters["cofinancing"].extra["widget"] = cofinancing
         for name in ("country", "eligible_for"):
             filters[name].field_class = CountryChoiceField
             filters[name].extra["error_messages"] = {

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -12,12 +12,17 @@ from django.utils.translation import gettext_lazy as _
 
 from matchmaking.choices import (
     CAPACITY_HOLDING_STATUSES,
+    OUTPUT_INDICATORS,
+    Cost,
     Direction,
     EmbeddingStatus,
+    Indicator,
+    Level,
     MemberRole,
     Moderation,
     OpportunityStatus,
 )
+from matchmaking.labels import currencies
 
 from .matches import Match
 from .organizations import Membership
@@ -34,6 +39,31 @@ LIST_LIMITS = {
     "eligible_countries": 250,
 }
 LIST_FIELDS = tuple(LIST_LIMITS)
+
+# Structured needs: optional, and compared by ranking only where both sides gave them. On an offer
+# the budget is per partner; co-financing and beneficiaries are a request's alone.
+NEEDS_FIELDS = (
+    "budget_min",
+    "budget_max",
+    "budget_currency",
+    "cofinancing",
+    "cofinancing_amount",
+    "beneficiaries",
+    "beneficiaries_count",
+    "level",
+    "expected_outputs",
+    "covers",
+    "duration_months",
+)
+REQUEST_ONLY_FIELDS = ("cofinancing", "cofinancing_amount", "beneficiaries", "beneficiaries_count")
+# The needs that are lists of choices (stored as JSON lists), with the keys each may hold.
+CHOICE_LIST_FIELDS = {
+    "expected_outputs": [key for key, _label in OUTPUT_INDICATORS],
+    "covers": list(Cost.values),
+}
+MAX_AMOUNT = 10**12  # a budget or a co-financing amount, in whole units of its currency
+MAX_DURATION_MONTHS = 240
+MAX_BENEFICIARIES = 10**10
 
 
 class OpportunityQuerySet(models.QuerySet):
@@ -143,6 +173,61 @@ class Opportunity(models.Model):
     status = models.CharField(
         max_length=10, choices=OpportunityStatus.choices, default=OpportunityStatus.OPEN
     )
+    # Structured needs (NEEDS_FIELDS), all optional.
+    budget_min = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_AMOUNT)],
+        help_text=_("The smallest budget, in whole units of the currency (an offer's: per partner)."),
+    )
+    budget_max = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_AMOUNT)],
+        help_text=_("The largest budget, in whole units of the currency (an offer's: per partner)."),
+    )
+    budget_currency = models.CharField(
+        max_length=3,
+        blank=True,
+        help_text=_("The currency of the budget and of the co-financing (ISO 4217, such as EUR)."),
+    )
+    cofinancing = models.BooleanField(
+        null=True, blank=True, help_text=_("Requests: whether the requester brings co-financing.")
+    )
+    cofinancing_amount = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_AMOUNT)],
+        help_text=_("Requests: the co-financing brought, in the budget's currency."),
+    )
+    beneficiaries = models.CharField(
+        max_length=300, blank=True, help_text=_("Requests: who benefits from the cooperation.")
+    )
+    beneficiaries_count = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_BENEFICIARIES)],
+        help_text=_("Requests: how many benefit."),
+    )
+    level = models.CharField(
+        max_length=10, choices=Level.choices, blank=True, help_text=_("The scale it works at.")
+    )
+    expected_outputs = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("The outputs expected (keys of the outcome indicators, such as people_trained)."),
+    )
+    covers = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("Costs: what an offer's provider covers, or what a request needs covered."),
+    )
+    duration_months = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_DURATION_MONTHS)],
+        help_text=_("How many months the cooperation lasts."),
+    )
     contact_name = models.CharField(max_length=200, blank=True)
     contact_email = models.EmailField(blank=True)
     hide_contact = models.BooleanField(
@@ -190,6 +275,16 @@ class Opportunity(models.Model):
                 | Q(ends_on__gte=F("starts_on")),
                 name="opportunity_ends_after_start",
             ),
+            models.CheckConstraint(
+                condition=Q(budget_min__isnull=True)
+                | Q(budget_max__isnull=True)
+                | Q(budget_max__gte=F("budget_min")),
+                name="opportunity_budget_max_not_below_min",
+            ),
+            models.CheckConstraint(
+                condition=~Q(cofinancing=False, cofinancing_amount__isnull=False),
+                name="opportunity_no_amount_without_cofinancing",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "direction"]),
@@ -202,6 +297,7 @@ class Opportunity(models.Model):
 
     def clean(self):
         self.clean_dates(self.starts_on, self.ends_on, self.application_deadline)
+        self.clean_needs(self.direction, {name: getattr(self, name) for name in NEEDS_FIELDS})
 
     @staticmethod
     def clean_dates(starts_on, ends_on, application_deadline):
@@ -253,6 +349,65 @@ class Opportunity(models.Model):
     @property
     def several_partners(self):
         return self.capacity > 1
+
+    @staticmethod
+    def clean_needs(direction, values):
+        """Checks the structured needs together: `values` maps the names of NEEDS_FIELDS to the values
+        they will have (each field's own bounds are checked by its validators)."""
+        errors = {}
+        budget_min, budget_max = values.get("budget_min"), values.get("budget_max")
+        if budget_min is not None and budget_max is not None and budget_max < budget_min:
+            errors["budget_max"] = _("The largest budget must not be below the smallest.")
+        currency = values.get("budget_currency") or ""
+        amounts = [values.get(name) for name in ("budget_min", "budget_max", "cofinancing_amount")]
+        has_amount = any(amount is not None for amount in amounts)
+        if currency and currency not in currencies():
+            errors["budget_currency"] = _(
+                "Unknown currency: %(code)s. Give the ISO 4217 code of a currency in use, such as EUR, "
+                "USD or XOF."
+            ) % {"code": currency}
+        elif has_amount and not currency:
+            errors["budget_currency"] = _("Give the currency of the amounts.")
+        elif currency and not has_amount:
+            errors["budget_currency"] = _(
+                "A currency needs a budget or a co-financing amount: give one, or leave the currency empty."
+            )
+        if values.get("cofinancing") is False and values.get("cofinancing_amount") is not None:
+            errors["cofinancing_amount"] = _(
+                "Co-financing is marked as not available: leave its amount empty, or mark it available."
+            )
+        for name, allowed in CHOICE_LIST_FIELDS.items():
+            chosen = values.get(name) or []
+            if not isinstance(chosen, list):
+                errors[name] = _("Give a list.")
+            elif unknown := [key for key in chosen if key not in allowed]:
+                errors[name] = _("Unknown values: %(values)s.") % {"values": ", ".join(map(str, unknown))}
+            elif len(set(chosen)) != len(chosen):
+                errors[name] = _("Give each value once.")
+        if direction == Direction.OFFER:
+            for name in REQUEST_ONLY_FIELDS:
+                if values.get(name) not in (None, ""):
+                    errors[name] = _("Only a request says this: leave it empty on an offer.")
+        if errors:
+            raise ValidationError(errors)
+
+    def settle_cofinancing(self):
+        """An amount of co-financing says that there is some."""
+        if self.cofinancing_amount is not None and self.cofinancing is None:
+            self.cofinancing = True
+
+    @property
+    def expected_output_labels(self):
+        return [Indicator(key).label for key in self.expected_outputs or () if key in Indicator.values]
+
+    @property
+    def cover_labels(self):
+        return [Cost(key).label for key in self.covers or () if key in Cost.values]
+
+    @property
+    def has_needs(self):
+        """Whether any of the structured needs is given."""
+        return any(getattr(self, name) not in (None, "", []) for name in NEEDS_FIELDS)
 
     @staticmethod
     def moderation_for(user, organization, *, imported=False):

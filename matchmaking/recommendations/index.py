@@ -53,6 +53,16 @@ CHUNK = 2_000  # rows streamed from the database at a time
 REBUILD_SHARE = 0.2  # more changed opportunities than this share of the index: build it anew
 _FAR_FUTURE = 10**7
 _MANY_TO_MANY = ("themes", "objectives", "languages", "eligible_groups", "eligible_countries")
+# The structured needs that ranking compares: fields of the model and of `ml.features.Profile` alike.
+RANKED_NEEDS = (
+    "budget_min",
+    "budget_max",
+    "budget_currency",
+    "level",
+    "duration_months",
+    "expected_outputs",
+    "covers",
+)
 
 
 def terms_for(title, description):
@@ -226,7 +236,7 @@ class Index:
                 "id", "direction", "cooperation_type_id", "organization_id", "organization__country_id",
                 "starts_on", "ends_on", "application_deadline", "capacity", "text_language", "terms",
                 "embedding__status", "embedding__model_name", "embedding__vector",
-                "embedding__detected_types", "embedding__detected_themes",
+                "embedding__detected_types", "embedding__detected_themes", *RANKED_NEEDS,
             )
         )  # fmt: skip
         # all of them through a server-side cursor, in chunks; a few in one round trip
@@ -260,7 +270,7 @@ class Index:
         lists = []
         for position, row in zip(positions, rows, strict=True):
             (pk, direction, cooperation_type, _, _, starts_on, ends_on, _, _, text_language, stored_terms,
-             status, model_name, vector, detected_types, detected_themes) = row  # fmt: skip
+             status, model_name, vector, detected_types, detected_themes, *needs) = row  # fmt: skip
             current = status == EmbeddingStatus.READY and model_name == self.model_name and vector
             keys = {name: pairs[name].get(pk, []) for name in _MANY_TO_MANY}
             lists.append(keys)
@@ -279,6 +289,7 @@ class Index:
                     text_language=text_language,
                     detected_types=(detected_types or {}) if current else {},
                     detected_themes=(detected_themes or {}) if current else {},
+                    **dict(zip(RANKED_NEEDS, needs, strict=True)),
                 )
             )
             if current:
@@ -475,6 +486,7 @@ def profiles_of(opportunities, detected=None):
             text_language=opportunity.text_language,
             detected_types=types or {},
             detected_themes=themes or {},
+            **{name: getattr(opportunity, name) for name in RANKED_NEEDS},
         )
     return profiles
 

@@ -4,7 +4,7 @@ the request), from the data of `ml.reasons` and the hard filters."""
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from matchmaking.choices import Direction
+from matchmaking.choices import Cost, Direction, Indicator, Level
 from matchmaking.labels import country_name, group_name, language_name
 from matchmaking.models import CooperationType, Theme
 
@@ -33,6 +33,7 @@ def summary(reasons, query, candidate, labels):
     return [
         *_text(reasons),
         *_structure(reasons, labels),
+        *_needs(reasons.get("structured") or {}),
         eligibility(reasons["eligible_through"], query, candidate),
     ]
 
@@ -118,6 +119,54 @@ def _structure(reasons, labels):
         sentences.append(_("Their periods overlap"))
     elif reasons.get("dates_overlap") is False:
         sentences.append(_("Their periods do not overlap"))
+    return sentences
+
+
+def _months(count):
+    return ngettext("%(count)d month", "%(count)d months", count) % {"count": count}
+
+
+def _needs(structured):
+    """What the structured needs that both sides gave say (`ml.reasons` "structured")."""
+    sentences = []
+    if budget := structured.get("budget"):
+        currency = {"currency": budget["currency"]}
+        if budget["overlap"]:
+            sentences.append(_("Their budgets overlap (%(currency)s)") % currency)
+        else:
+            sentences.append(_("Their budgets do not overlap (%(currency)s)") % currency)
+    if level := structured.get("level"):
+        if level["same"]:
+            sentences.append(_("Same level: %(level)s") % {"level": Level(level["request"]).label})
+        else:
+            sentences.append(
+                _("Different levels: %(request)s for the request, %(offer)s for the offer")
+                % {"request": Level(level["request"]).label, "offer": Level(level["offer"]).label}
+            )
+    if duration := structured.get("duration"):
+        months = {"request": _months(duration["request"]), "offer": _months(duration["offer"])}
+        if duration["fit"] >= 0.75:
+            sentences.append(
+                _("Similar durations: %(request)s for the request, %(offer)s for the offer") % months
+            )
+        else:
+            sentences.append(
+                _("Different durations: %(request)s for the request, %(offer)s for the offer") % months
+            )
+    if outputs := structured.get("expected_outputs"):
+        if outputs["shared"]:
+            names = ", ".join(str(Indicator(key).label) for key in outputs["shared"])
+            sentences.append(_("Same expected outputs: %(outputs)s") % {"outputs": names})
+        else:
+            sentences.append(_("Different expected outputs"))
+    if covers := structured.get("covers"):
+        if covers["shared"]:
+            names = ", ".join(str(Cost(key).label) for key in covers["shared"])
+            sentences.append(
+                _("The offer covers costs the request needs covered: %(costs)s") % {"costs": names}
+            )
+        else:
+            sentences.append(_("The offer covers none of the costs the request needs covered"))
     return sentences
 
 

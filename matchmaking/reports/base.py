@@ -7,13 +7,14 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q
-from django.db.models.functions import ExtractYear, TruncQuarter
+from django.db.models import F, Q, Value
+from django.db.models.functions import ExtractYear, NullIf, TruncQuarter
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from matchmaking.choices import (
     Indicator,
+    Level,
     Moderation,
     OpportunityStatus,
     OrganizationKind,
@@ -35,6 +36,7 @@ DIMENSIONS = {
     "cooperation_type": ("cooperation_type", "cooperation_type__label"),
     "theme": ("themes", "themes__label"),
     "organization_kind": ("organization__kind", None),
+    "level": ("level", None),
 }
 PERIODS = ("year", "quarter")
 BREAKDOWNS = (*DIMENSIONS, *PERIODS)
@@ -192,6 +194,8 @@ def group_expressions(by, table, side="request"):
         return function(DATE_FIELDS[table]), None
     prefix = {"posting": "", "match": f"{side}__", "outcome": f"match__{side}__"}[table]
     key, label = DIMENSIONS[by]
+    if by == "level":  # not given: "" in the row, no level (None) in the report
+        return NullIf(F(prefix + key), Value("")), None
     return F(prefix + key), (F(prefix + label) if label else None)
 
 
@@ -209,4 +213,6 @@ def group_label(by, key, label):
         return str(_("(none)"))
     if by == "organization_kind":
         return str(OrganizationKind(key).label)
+    if by == "level":
+        return str(Level(key).label)
     return str(label if label is not None else key)

@@ -119,7 +119,8 @@ def drilldown(filters, objective, limit=50):
 POSTING_COLUMNS = [
     "id", "direction", "status", "title", "organization", "organization_kind", "country", "un_group",
     "cooperation_type", "themes", "objectives", "capacity", "published_at", "starts_on", "ends_on",
-    "application_deadline",
+    "application_deadline", "level", "budget_min", "budget_max", "budget_currency", "cofinancing",
+    "cofinancing_amount", "beneficiaries", "beneficiaries_count", "duration_months", "expected_outputs", "covers",
 ]  # fmt: skip
 
 
@@ -163,6 +164,10 @@ def opportunity_rows(filters, **drill):
             organization.country_id, organization.country.un_group_id, opportunity.cooperation_type_id,
             _codes(opportunity.themes.all()), _codes(opportunity.objectives.all()), opportunity.capacity,
             opportunity.published_at, opportunity.starts_on, opportunity.ends_on, opportunity.application_deadline,
+            opportunity.level, opportunity.budget_min, opportunity.budget_max, opportunity.budget_currency,
+            opportunity.cofinancing, opportunity.cofinancing_amount, opportunity.beneficiaries,
+            opportunity.beneficiaries_count, opportunity.duration_months, " ".join(opportunity.expected_outputs),
+            " ".join(opportunity.covers),
         ]  # fmt: skip
 
 

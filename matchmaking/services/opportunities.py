@@ -44,6 +44,7 @@ def create_opportunity(*, user, data, embed=True, imported=False):
     with transaction.atomic():
         opportunity = Opportunity(created_by=user if user and user.is_authenticated else None, **data)
         opportunity.moderation = Opportunity.moderation_for(user, opportunity.organization, imported=imported)
+        opportunity.settle_cofinancing()
         opportunity.terms = terms_for(opportunity.title, opportunity.description)
         if opportunity.status == OpportunityStatus.OPEN:
             opportunity.published_at = timezone.now()
@@ -76,6 +77,7 @@ def update_opportunity(opportunity, *, user, data, embed=True, imported=False):
             _check_capacity_change(opportunity, data["capacity"])
         for name, value in data.items():
             setattr(opportunity, name, value)
+        opportunity.settle_cofinancing()
         if (
             opportunity.moderation == Moderation.APPROVED
             and reviewed != [getattr(opportunity, name) for name in REVIEWED_FIELDS]

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from matchmaking.forms.dashboard import DashboardFilterForm
 from matchmaking.models import Membership, Objective
-from matchmaking.reports import base, exports, figures, gaps, timing
+from matchmaking.reports import base, exports, figures, gaps, needs, timing
 
 BREAKDOWN_LABELS = {
     "un_group": _("UN regional group"),
@@ -17,6 +17,7 @@ BREAKDOWN_LABELS = {
     "cooperation_type": _("cooperation type"),
     "theme": _("theme"),
     "organization_kind": _("organization kind"),
+    "level": _("level"),
     "year": _("year"),
     "quarter": _("quarter"),
 }
@@ -81,6 +82,7 @@ def dashboard(request):
         "uncovered_themes": gaps.uncovered_themes(filters),
         "unanswered": gaps.unanswered_requests(filters, limit=10),
         "regions": regions,
+        "needs_tables": needs.tables(filters),
         "speed_tables": [
             (_("Per cooperation type"), speed_by_type),
             (_("Per UN regional group of the requesting country"), speed_by_group),

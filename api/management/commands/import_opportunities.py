@@ -10,7 +10,7 @@ from tqdm import tqdm
 from api.serializers.opportunities import OpportunitySerializer
 from api.serializers.organizations import OrganizationSerializer
 from matchmaking.models import Opportunity
-from matchmaking.models.opportunities import LIST_FIELDS
+from matchmaking.models.opportunities import CHOICE_LIST_FIELDS, LIST_FIELDS
 from matchmaking.recommendations import embedding
 from matchmaking.services.embeddings import embed_opportunities
 from matchmaking.services.errors import ServiceError
@@ -34,7 +34,7 @@ def read_rows(path):
                     for key, value in row.items()
                     if key is not None and value is not None and value.strip()
                 }
-                for name in LIST_FIELDS:
+                for name in (*LIST_FIELDS, *CHOICE_LIST_FIELDS):
                     if name in row:
                         row[name] = [item.strip() for item in row[name].split(";") if item.strip()]
                 yield reader.line_num, row
