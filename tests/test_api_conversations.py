@@ -125,7 +125,7 @@ def test_the_refusal_is_said_in_the_readers_language(client_for, match, institut
     response = client_for("party_editor").post(
         url(match), {"body": "Pourquoi ?"}, format="json", HTTP_ACCEPT_LANGUAGE="fr"
     )
-    assert response.status_code == 409 and "“Déclinée”" in response.json()["detail"]
+    assert response.status_code == 409 and "Déclinée" in response.json()["detail"]
 
 
 @pytest.mark.parametrize(

@@ -331,7 +331,7 @@ def form_data(party, **changes):
 
 
 def test_the_form_keeps_the_needs_in_a_collapsed_section(client_as, party_editor):
-    response = client_as(party_editor).get(reverse("web:opportunity_create"))
+    response = client_as(party_editor).get(reverse("web:opportunity_create") + "?direction=request")
     assert '<details class="needs">' in response.text  # closed: the form does not grow for those who skip it
     for name in NEEDS:
         assert f'name="{name}"' in response.text
@@ -356,7 +356,6 @@ def test_an_editor_posts_a_request_with_its_needs_through_the_form(client_as, pa
         ({"budget_currency": ""}, "budget_currency"),
         ({"cofinancing": "false"}, "cofinancing_amount"),
         ({"duration_months": "0"}, "duration_months"),
-        ({"direction": "offer"}, "beneficiaries"),
     ],
 )
 def test_the_form_shows_a_wrong_need_next_to_its_field_in_an_open_section(
@@ -478,18 +477,33 @@ def test_the_postings_export_carries_the_needs(client, reported):
     )
 
 
-def test_the_demo_requests_carry_the_needs_their_texts_state(fake_embedder):
+def test_an_offer_posted_through_the_form_ignores_the_request_only_needs(client_as, party_editor, party):
+    response = client_as(party_editor).post(
+        reverse("web:opportunity_create"), form_data(party, direction="offer")
+    )
+    assert response.status_code == 302
+    offer = Opportunity.objects.get()
+    assert (offer.direction, offer.beneficiaries, offer.beneficiaries_count, offer.budget_max) == (
+        "offer",
+        "",
+        None,
+        20_000,
+    )
+
+
+def test_the_demo_postings_carry_the_needs_their_texts_state(fake_embedder, settings):
+    settings.DEBUG = True  # load_demo refuses to run on a production site
     call_command("load_demo", verbosity=0)
-    comoros = Opportunity.objects.get(title__startswith="Former deux webmestres")
-    assert (comoros.level, comoros.expected_outputs, comoros.beneficiaries_count) == (
+    togo = Opportunity.objects.get(import_key="demo:tg-birds")
+    assert (togo.level, togo.expected_outputs, togo.beneficiaries_count) == (
         "national",
         ["people_trained"],
-        2,
+        20,
     )
-    assert Opportunity.objects.get(title__startswith="Acceso a colecciones").duration_months == 3
-    assert (
-        not Opportunity.objects.filter(direction="offer").exclude(level="").exists()
-    )  # the real offers say none
+    assert Opportunity.objects.get(import_key="demo:ne-hosting").duration_months == 36
+    grants = Opportunity.objects.get(import_key="demo:no-small-grants")
+    assert (grants.budget_max, grants.budget_currency) == (15_000, "USD")
+    assert not Opportunity.objects.filter(import_key="demo:be-hosting").exclude(level="").exists()
 
 
 def test_imports_needs_from_csv_and_reports_a_bad_one_by_line(tmp_path, fake_embedder, party, capsys):

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from matchmaking import models
 from matchmaking.choices import Direction, MemberRole, OpportunityStatus
-from matchmaking.models.opportunities import LIST_FIELDS
+from matchmaking.models.opportunities import LIST_FIELDS, NEEDS_FIELDS
 from matchmaking.reference import read
 from matchmaking.services import (
     alerts,
@@ -268,6 +268,10 @@ class Demo:
                 raise ValidationError({"objectives": f"unknown codes among {lists['objectives']}"})
             models.Opportunity.clean_lists(direction, lists)
             models.Opportunity.clean_dates(**dates)
+            needs = row.get("needs", {})
+            if unknown := set(needs) - set(NEEDS_FIELDS):
+                raise ValidationError({"needs": f"unknown fields {sorted(unknown)}"})
+            models.Opportunity.clean_needs(direction, needs)
             return create_opportunity(
                 user=editor,
                 data={
@@ -285,6 +289,7 @@ class Demo:
                     "contact_email": editor.email,
                     "hide_contact": row.get("hide_contact", False),
                     "import_key": KEY_PREFIX + row["key"],
+                    **needs,
                 },
                 embed=False,
             )
