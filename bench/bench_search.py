@@ -17,7 +17,9 @@ prints p50/p95 of:
 
 for queries drawn at random: two words of the development sets' titles, or a whole title in any of
 their seven languages; both directions, or one; the first page mostly, sometimes the second. Then
-the numpy exact top-10 cosine over an N x dim matrix measured in the same run (the anchor).
+the numpy exact top-10 cosine over an N x dim matrix measured in the same run (the anchor), with one
+BLAS thread as the web processes have it (matchmaking/wsgi.py) unless OPENBLAS_NUM_THREADS says
+otherwise.
 `--profile` also runs searches in this process under cProfile and prints where the time goes.
 
 Loopback only; bounded by --calls.
@@ -36,7 +38,10 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench_matches import dev_postings, fill, numpy_exact_top10, percentile, search_words
+# As a web process has it (matchmaking/wsgi.py), so that the anchor is measured as the server computes.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from bench_matches import dev_postings, fill, numpy_exact_top10, percentile, search_words  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -194,7 +199,8 @@ def run(n, calls, port, url, with_profile, reuse):
             f"N={n}: API text search ({len(api)} searches): p50={percentile(api, 50):.1f} ms "
             f"p95={percentile(api, 95):.1f} ms\n"
             f"N={n}: numpy exact top-10 over {n} x {dim}: p50={anchor_p50:.2f} ms p95={anchor_p95:.2f} ms; "
-            f"search page p95 = {percentile(pages, 95) / anchor_p95:.0f} x numpy",
+            f"search page p95 = {percentile(pages, 95) / anchor_p95:.0f} x numpy "
+            f"(OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']})",
             flush=True,
         )
     finally:

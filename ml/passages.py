@@ -6,7 +6,7 @@ A text is cut into sentences at the sentence terminators of Unicode's sentence-b
 sentence is scored by the query's words it holds, each weighed by its rarity (what a TF-IDF index
 gives it), and, when the caller gives their vectors, by its meaning; the best one or two make the
 passage. Words are compared folded (``ml.lexical.fold``) and reduced to their stem by the Snowball
-stemmer of the text's language (``snowballstemmer``: "webmestres" finds "webmestre"), and, in scripts
+stemmer of the text's language (PyStemmer: "webmestres" finds "webmestre"), and, in scripts
 written without spaces, as the pairs of characters the lexical index reads.
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import regex
-import snowballstemmer
+import Stemmer
 from babel import Locale, UnknownLocaleError
 
 from ml.lexical import fold, words
@@ -62,7 +62,7 @@ def _stemmer(language: str):
         name = Locale.parse(language).english_name.lower()
     except (ValueError, UnknownLocaleError):
         return None
-    return snowballstemmer.stemmer(name) if name in snowballstemmer.algorithms() else None
+    return Stemmer.Stemmer(name) if name in Stemmer.algorithms() else None
 
 
 @functools.lru_cache(maxsize=200_000)

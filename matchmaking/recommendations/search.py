@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from matchmaking.models import Opportunity
 from ml import duplicates, embeddings, passages
-from ml.lexical import text_terms, unpack_terms
+from ml.lexical import text_terms, unpack_terms, word_columns
 
 from . import embedding
 from .index import SIDES, reading, terms_for
@@ -72,14 +72,14 @@ def _score(text, vector, today, directions, limit, with_vectors=False):
     the share of meaning in the blend."""
     terms = text_terms(text)
     words = passages.query_words(text)
-    word_columns = [text_terms(word)[0] for word in words]
+    columns = word_columns(words)
     picked, found = [], 0
     with reading() as index:
         weights = index.weights()[0]
         share = weights.semantic / ((weights.semantic + weights.lexical) or 1.0)
         lexical = index.lexical.score(terms)
         idf = index.lexical.idf
-        word_weights = np.array([float(idf[columns].max(initial=0.0)) for columns in word_columns])
+        word_weights = idf[columns].astype(np.float64)
         dim = 0 if vector is None else len(vector)
         for direction in directions:
             side = index.sides[direction]

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -83,7 +84,8 @@ def search(request):
                 {
                     "opportunity": opportunities[r.id],
                     "score": r.score,
-                    **shown[r.id],
+                    "title": marked_html(shown[r.id]["title"]),
+                    "passage": marked_html(shown[r.id]["passage"]),
                     "similar": [opportunities[pk] for pk in r.similar if pk in opportunities],
                 }
                 for r in results
@@ -91,6 +93,13 @@ def search(request):
             ],
         )
     return render(request, "matchmaking/search.html", context)
+
+
+def marked_html(parts):
+    """A text's parts (`ml.passages.Part`) as HTML: escaped, the words searched in <mark>."""
+    return format_html_join(
+        "", "{}", ((format_html("<mark>{}</mark>", p.text) if p.marked else p.text,) for p in parts)
+    )
 
 
 def browse(request):
