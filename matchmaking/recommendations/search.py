@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from matchmaking.models import Opportunity
 from ml import duplicates, embeddings, passages
-from ml.lexical import text_terms, unpack_terms, word_columns
+from ml.lexical import text_terms, unpack_terms, word_columns, words
 
 from . import embedding
 from .index import SIDES, reading, terms_for
@@ -46,7 +46,6 @@ class Found:
     """What a search found: the results (each near-identical group once, best first), how many
     opportunities were found in all, and what the passages need of the text searched."""
 
-    text: str
     results: list
     found: int  # opportunities scoring SEARCH_MIN_SCORE or more, grouped or not, before MAX_RESULTS
     words: list  # the text's folded words (ml.passages.query_words)
@@ -71,8 +70,8 @@ def _score(text, vector, today, directions, limit, with_vectors=False):
     none); with how many were found, the weights of the query's words (`passages.query_words`) and
     the share of meaning in the blend."""
     terms = text_terms(text)
-    words = passages.query_words(text)
-    columns = word_columns(words)
+    query = passages.query_words(text)
+    columns = word_columns(query)
     picked, found = [], 0
     with reading() as index:
         weights = index.weights()[0]
@@ -118,7 +117,7 @@ def _score(text, vector, today, directions, limit, with_vectors=False):
             picked.append(rows)
     merged = {name: np.concatenate([rows[name] for rows in picked]) for name in picked[0]}
     best = np.lexsort((merged["id"], -merged["score"]))[:limit]
-    return {name: values[best] for name, values in merged.items()}, found, words, word_weights, share
+    return {name: values[best] for name, values in merged.items()}, found, query, word_weights, share
 
 
 def search_scores(text, limit=20, today=None, direction=None):
@@ -143,7 +142,7 @@ def find(text, direction=None, today=None):
     today = today or timezone.localdate()
     directions = [direction] if direction else SIDES
     vector = _query_vector(text)
-    scored, found, words, weights, share = _score(
+    scored, found, query, weights, share = _score(
         text, vector, today, directions, MAX_RESULTS, with_vectors=True
     )
     lead = _near_identical(scored)
@@ -159,7 +158,7 @@ def find(text, direction=None, today=None):
             results.append(by_leader[i])
         else:
             by_leader[int(leader)].similar.append(int(scored["id"][i]))
-    return Found(text, results, found, words, weights, vector, share)
+    return Found(results, found, query, weights, vector, share)
 
 
 def _near_identical(scored):
@@ -214,13 +213,14 @@ _sentence_vectors = {}  # (model name, sentence) -> its vector
 def _sentence_vectors_of(sentences):
     """The vectors of sentences (embedded once per process, up to SENTENCE_CACHE_SIZE kept)."""
     model = embedding.embedder()
-    missing = list(dict.fromkeys(s for s in sentences if (model.name, s) not in _sentence_vectors))
+    known = {s: _sentence_vectors.get((model.name, s)) for s in sentences}
+    missing = [s for s, vector in known.items() if vector is None]
     if missing:
+        known.update(zip(missing, np.asarray(model.encode(missing), dtype=np.float32), strict=True))
         if len(_sentence_vectors) + len(missing) > SENTENCE_CACHE_SIZE:
             _sentence_vectors.clear()
-        for sentence, vector in zip(missing, model.encode(missing), strict=True):
-            _sentence_vectors[(model.name, sentence)] = np.asarray(vector, dtype=np.float32)
-    return np.vstack([_sentence_vectors[(model.name, s)] for s in sentences])
+        _sentence_vectors.update({(model.name, s): known[s] for s in missing})
+    return np.vstack([known[s] for s in sentences])
 
 
 def passages_of(found, results, opportunities):
@@ -234,10 +234,10 @@ def passages_of(found, results, opportunities):
     for r in results:
         if r.id in opportunities:
             opportunity = opportunities[r.id]
-            title = passages.words(opportunity.title)
-            cut[r.id] = [
-                s for s in passages.sentences(opportunity.description) if passages.words(s) != title
-            ] or passages.sentences(opportunity.description)
+            title = words(opportunity.title)  # a description that starts with its title: not shown twice
+            cut[r.id] = [s for s in passages.sentences(opportunity.description) if words(s) != title] or (
+                passages.sentences(opportunity.description)
+            )
     # a result found by its meaning: its sentences by their meaning too, when there is a choice
     meaning = _meanings(found, [r.id for r in results if r.by_meaning and len(cut.get(r.id, ())) > 1], cut)
     out = {}
