@@ -144,8 +144,9 @@ class OpportunityFilterSet(filters.FilterSet):
     q = filters.CharFilter(
         method="filter_q",
         max_length=SEARCH_MAX_LENGTH,
-        help_text="Text search (at most 500 characters): postings close in meaning to the text (the semantic and lexical parts of "
-        "the matching blend) or containing its words, best first unless `ordering` is given.",
+        help_text="Text search (at most 500 characters): postings close in meaning to the text, in any "
+        "language (the semantic and lexical parts of the matching blend), or containing its words, best "
+        "first unless `ordering` is given.",
     )
     ordering = StableOrderingFilter(
         fields=["created_at", "updated_at", "title", "starts_on", "ends_on", "capacity"],

@@ -94,8 +94,7 @@ def test_a_search_page_makes_a_fixed_number_of_queries(
     transactional_reference_data, client, institute, fake_embedder
 ):
     """As many queries for a page of two results as for a page of ten with near-identical pairs to
-    compare: the feed, the titles and terms of the results that may be near-identical, the results and
-    their themes."""
+    compare: the feed, the titles (and terms) of the results that may be near-identical, the results."""
     distinct_postings(institute, "offer", 2)
     client.get(SEARCH, {"q": "hosting servers"})  # the first call after a change reads it into the index
     with CaptureQueriesContext(connection) as few:

@@ -72,7 +72,6 @@ def search(request):
         results = list(page.object_list)
         ids = [r.id for r in results] + [pk for r in results for pk in r.similar]
         opportunities = public_opportunities().select_related(*LIST_RELATED).in_bulk(ids)
-        prefetch_related_objects(list(opportunities.values()), "themes")
         shown = passages_of(found, results, opportunities)
         context.update(
             q=text,
