@@ -124,7 +124,8 @@ class AutoSchema(openapi.AutoSchema):
         writes = self.method in ("POST", "PUT", "PATCH")
         is_list = self.method == "GET" and self._is_list_view()
         if (writes and self.get_request_serializer() is not None) or (
-            is_list and getattr(self.view, "filterset_class", None) is not None
+            is_list
+            and (getattr(self.view, "filterset_class", None) is not None or self._get_paginator() is not None)
         ):
             errors["400"] = validation_error("Invalid input: a message per field.")
         public = all(issubclass(permission, AllowAny) for permission in self.view.permission_classes)

@@ -2,9 +2,12 @@
 
 import django_filters as filters
 from django import forms
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connections
-from django.db.models import Case, F, FloatField, Q, Value, When
+from django.db.models import BigIntegerField, Case, F, Func, IntegerField, Q, Value, When
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from matchmaking.choices import (
@@ -31,10 +34,12 @@ from matchmaking.models import (
     Outcome,
     Theme,
 )
+from matchmaking.recommendations.embedding import text_language
 from matchmaking.recommendations.search import search_scores
 
 SEARCH_CONFIG = "english"  # the configuration of the search_vector trigger (migration 0009)
 SEMANTIC_SEARCH_LIMIT = 200  # opportunities close in meaning kept for a text search
+SEARCH_MAX_LENGTH = 500  # characters of a text search
 
 
 class StableOrderingFilter(filters.OrderingFilter):
@@ -46,20 +51,50 @@ class StableOrderingFilter(filters.OrderingFilter):
         return qs.order_by(*(self.get_ordering_value(param) for param in value if param), "id")
 
 
-def full_text_search(queryset, text):
-    """PostgreSQL full-text search over title (weighted first) and description, best first; on
-    other databases, opportunities whose title or description contains every word."""
-    if connections[queryset.db].vendor == "postgresql":
-        # `search_vector` is written by a trigger with the text (migration 0009), in this configuration
-        query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
-        return (
-            queryset.filter(search_vector=query)
-            .annotate(rank=SearchRank(F("search_vector"), query))
-            .order_by("-rank", "-id")
+def own_language_config(language):
+    """The PostgreSQL text search configuration named after a language (ISO 639-1), as the
+    search_vector trigger picks it for an opportunity's text_language (migration 0013): its stemmer
+    and its stop words, which PostgreSQL ships; English when PostgreSQL has none for it."""
+    return RawSQL(
+        "COALESCE((SELECT c.oid::regconfig FROM pg_catalog.pg_ts_config c JOIN "
+        f"{Language._meta.db_table} l ON c.cfgname = lower(l.name) WHERE l.code = %s), %s::regconfig)",
+        (language, SEARCH_CONFIG),
+    )
+
+
+def place_in(ids, alias):
+    """An opportunity's place (1, 2, ...) in a list of ids, null when it is not in it: one array
+    lookup on PostgreSQL, however long the list."""
+    if connections[alias].vendor == "postgresql":
+        return Func(
+            Value(ids, output_field=ArrayField(BigIntegerField())),
+            F("pk"),
+            function="array_position",
+            output_field=IntegerField(),
         )
+    return Case(*(When(pk=pk, then=Value(n)) for n, pk in enumerate(ids, 1)), output_field=IntegerField())
+
+
+def full_text_match(queryset, text):
+    """(condition, rank) of a full-text search over title (weighted first) and description.
+
+    On PostgreSQL, the stored `search_vector` (written by a trigger with the text: migrations 0009
+    and 0013) holds the text's words as English reads them, and as the text's own language does: a
+    text in English is searched with the English configuration, a text in another language with its
+    own too (its stop words are then not required words, nor its plurals other words), so that
+    words typed in French find French postings as surely as English words find English ones. On
+    other databases: opportunities whose title or description contains every word, unranked."""
+    if connections[queryset.db].vendor == "postgresql":
+        query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+        # a few words rarely say their language for sure: the most likely of the service's, if likely enough
+        language = text_language(text, "", [code.split("-")[0] for code, _ in settings.LANGUAGES])
+        if language and language != "en":
+            query |= SearchQuery(text, search_type="websearch", config=own_language_config(language))
+        return Q(search_vector=query), SearchRank(F("search_vector"), query)
+    condition = Q()
     for word in text.split():
-        queryset = queryset.filter(Q(title__icontains=word) | Q(description__icontains=word))
-    return queryset
+        condition &= Q(title__icontains=word) | Q(description__icontains=word)
+    return condition, Value(0.0)
 
 
 class OpportunityFilterForm(forms.Form):
@@ -141,8 +176,10 @@ class OpportunityFilterSet(filters.FilterSet):
     created_before = filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
     q = filters.CharFilter(
         method="filter_q",
-        help_text="Text search: postings close in meaning to the text (the semantic and lexical parts of "
-        "the matching blend) or containing its words, best first unless `ordering` is given.",
+        max_length=SEARCH_MAX_LENGTH,
+        help_text="Text search (at most 500 characters): postings close in meaning to the text, in any "
+        "language (the semantic and lexical parts of the matching blend), or containing its words, best "
+        "first unless `ordering` is given.",
     )
     ordering = StableOrderingFilter(
         fields=["created_at", "updated_at", "title", "starts_on", "ends_on", "capacity"],
@@ -202,20 +239,19 @@ class OpportunityFilterSet(filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         """Opportunities close in meaning to the text (the semantic and lexical parts of the matching
-        blend, over open opportunities) or matching it word for word (full-text search, which also
-        reaches closed opportunities), ranked by that blend, then by the full-text rank."""
+        blend, over the live open opportunities of the direction asked, if any) or matching it word
+        for word (full-text search, which also reaches closed opportunities), ranked by that blend,
+        then by the full-text rank."""
         text = value.strip()
         if not text:
             return queryset
-        scored = search_scores(text, limit=SEMANTIC_SEARCH_LIMIT)
-        words = full_text_search(queryset, text).values("pk")
-        relevance = Case(
-            *(When(pk=pk, then=Value(score)) for pk, score in scored),
-            default=Value(0.0),
-            output_field=FloatField(),
+        direction = self.form.cleaned_data.get("direction") or None
+        ranked = [pk for pk, _ in search_scores(text, limit=SEMANTIC_SEARCH_LIMIT, direction=direction)]
+        words, rank = full_text_match(queryset, text)
+        matching_rows = queryset.filter(Q(pk__in=ranked) | words)
+        return matching_rows.annotate(place=place_in(ranked, queryset.db), rank=rank).order_by(
+            F("place").asc(nulls_last=True), "-rank", "-id"
         )
-        matching_rows = queryset.filter(Q(pk__in=[pk for pk, _ in scored]) | Q(pk__in=words))
-        return matching_rows.annotate(relevance=relevance).order_by("-relevance", "-id")
 
 
 class OrganizationFilterSet(filters.FilterSet):

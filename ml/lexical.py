@@ -79,6 +79,13 @@ def text_terms(text: str) -> tuple[np.ndarray, np.ndarray]:
     return row.indices.astype(np.int32), (1.0 + np.log(row.data)).astype(np.float32)
 
 
+def word_columns(folded_words: list[str]) -> np.ndarray:
+    """The column of each folded word (``words``), as ``text_terms`` hashes it."""
+    if not folded_words:
+        return np.zeros(0, dtype=np.int32)
+    return _WORDS.transform(folded_words).indices.astype(np.int32)
+
+
 def pack_terms(terms: tuple[np.ndarray, np.ndarray]) -> bytes:
     columns, weights = terms
     return np.asarray(columns, dtype="<i4").tobytes() + np.asarray(weights, dtype="<f4").tobytes()

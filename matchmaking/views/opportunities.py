@@ -1,6 +1,8 @@
 """Pages about opportunities: home, search, browse, one opportunity and its recommendations, post and
 edit, close, renew, express interest."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
@@ -10,17 +12,19 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from matchmaking.choices import ACTIVE_MATCH_STATUSES, Direction, OpportunityStatus
 from matchmaking.forms.matches import HideForm, InterestForm
 from matchmaking.forms.opportunities import BrowseFilterSet, OpportunityForm, RenewForm
+from matchmaking.forms.search import SearchForm
 from matchmaking.labels import group_name, language_name
 from matchmaking.models import Match, Opportunity, Organization
 from matchmaking.recommendations.embedding import covers
 from matchmaking.recommendations.recommend import recommend
-from matchmaking.recommendations.search import search as search_opportunities
+from matchmaking.recommendations.search import MAX_RESULTS, find, passages_of
 from matchmaking.services import matches
 from matchmaking.services.contacts import can_see_contact
 from matchmaking.services.embeddings import ensure_embedded
@@ -38,6 +42,7 @@ from .common import confirmation, confirmed
 from .feeds import feed_link
 
 PAGE_SIZE = 20
+SEARCH_PAGE_SIZE = 10  # results of a search on a page, each with its passage
 LIST_RELATED = ("organization__country", "cooperation_type")
 
 
@@ -63,13 +68,44 @@ def home(request):
 
 
 def search(request):
-    """Open opportunities close in meaning to the words typed, best first."""
-    text = request.GET.get("q", "").strip()[:500]
-    results = []
-    if text:
-        results = search_opportunities(text, limit=PAGE_SIZE)
-        prefetch_related_objects([r["opportunity"] for r in results], "themes")
-    return render(request, "matchmaking/search.html", {"q": text, "results": results})
+    """Open opportunities close in meaning to the words typed, best first, offers or requests or
+    both, near-identical ones grouped; each with the passage that answers the words, marked."""
+    form = SearchForm(request.GET or None)
+    context = {"form": form, "q": "", "results": []}
+    if form.is_bound and form.is_valid() and form.cleaned_data["q"].strip():
+        text = form.cleaned_data["q"].strip()
+        found = find(text, direction=form.cleaned_data["direction"] or None)
+        page = Paginator(found.results, SEARCH_PAGE_SIZE).get_page(form.cleaned_data["page"])
+        results = list(page.object_list)
+        ids = [r.id for r in results] + [pk for r in results for pk in r.similar]
+        opportunities = public_opportunities().select_related(*LIST_RELATED).in_bulk(ids)
+        shown = passages_of(found, results, opportunities)
+        context.update(
+            q=text,
+            page=page,
+            found=found.found,
+            limit=MAX_RESULTS,
+            query=urlencode(form.query()),
+            results=[
+                {
+                    "opportunity": opportunities[r.id],
+                    "score": r.score,
+                    "title": marked_html(shown[r.id]["title"]),
+                    "passage": marked_html(shown[r.id]["passage"]),
+                    "similar": [opportunities[pk] for pk in r.similar if pk in opportunities],
+                }
+                for r in results
+                if r.id in opportunities
+            ],
+        )
+    return render(request, "matchmaking/search.html", context)
+
+
+def marked_html(parts):
+    """A text's parts (`ml.passages.Part`) as HTML: escaped, the words searched in <mark>."""
+    return format_html_join(
+        "", "{}", ((format_html("<mark>{}</mark>", p.text) if p.marked else p.text,) for p in parts)
+    )
 
 
 def browse(request):
