@@ -43,6 +43,7 @@ def pages_of(data):
             "/postings/",
             "/postings/?open_on=notadate",
             "/search/?q=h%C3%A9bergement+du+site",
+            "/search/?q=hosting&direction=offer",
             f"/postings/{offer.pk}/",
             f"/organizations/{data['institute'].pk}/",
             "/dashboard/",
@@ -55,6 +56,7 @@ def pages_of(data):
             f"/postings/{request.pk}/",
             f"/postings/{request.pk}/edit/",
             "/postings/new/?direction=request",
+            f"/postings/{request.pk}/renew/",
             f"/matches/{match.pk}/",
         ],
         "staff": ["/moderation/", "/moderation/waiting-for-help/"],
@@ -85,4 +87,16 @@ def test_a_form_with_errors_has_no_accessibility_violation(new_page, axe_violati
     page.goto(page.base_url + "/postings/new/?direction=request")
     page.locator("main form button[type=submit]").last.click()
     page.wait_for_load_state()
+    assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_a_confirmation_has_no_accessibility_violation(new_page, axe_violations, accepted, language):
+    page = new_page(bypass_csp=True)
+    sign_in(page, "marie", PASSWORD)
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": page.base_url}])
+    page.goto(page.base_url + f"/matches/{accepted['match'].pk}/")
+    page.locator("button[data-action=cancel]").click()  # asks first
+    page.wait_for_load_state()
+    assert page.locator("form input[name=confirm]").count() == 1
     assert axe_violations(page) == []
