@@ -21,7 +21,9 @@ What it does, on 127.0.0.1 only, bounded in time:
    counted: each gunicorn process builds its index of open opportunities and loads the model once), then
    for --duration seconds: browsers read pages and the API, matchers pull recommendations, posters
    post requests and offers and look at their recommendations. Requests carry X-Forwarded-Proto:
-   https, as the reverse proxy sets it;
+   https and, for each simulated person, an X-Forwarded-For address of their own, as the reverse
+   proxy sets them (the server trusts one proxy, DJANGO_NUM_PROXIES=1, so the throttles count per
+   person, not for the whole test at once);
 4. prints throughput, p50/p95/p99 latency and the error rate, overall and per request, and the
    answers second by second around the restart when --restart-db-at is given.
 
@@ -156,6 +158,7 @@ def server_environment(args):
         "DJANGO_CACHE_BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "DJANGO_CACHE_LOCATION": "django_cache",
         "DJANGO_LOG_LEVEL": "WARNING",
+        "DJANGO_NUM_PROXIES": "1",  # behind one reverse proxy, which says who the client is
     }
 
 
@@ -183,6 +186,14 @@ def run_load(args, data):
     ids, pages, accounts = data["ids"], data["pages"], list(data["users"])
     https = {"X-Forwarded-Proto": "https"}  # what the reverse proxy says
 
+    def proxied():
+        """The reverse proxy's headers for one simulated person, at an address of their own (the
+        throttles count per address, as they would for people in different places)."""
+        return {
+            **https,
+            "X-Forwarded-For": f"10.{random.randint(0, 255)}.{random.randint(0, 255)}.{random.randint(1, 254)}",
+        }
+
     class Browser(HttpUser):
         """Someone reading the site and the API: pages, opportunities, search."""
 
@@ -190,7 +201,7 @@ def run_load(args, data):
         wait_time = between(0.1, 0.5)
 
         def on_start(self):
-            self.client.headers.update(https)
+            self.client.headers.update(proxied())
 
         @task(3)
         def browse(self):
@@ -225,7 +236,7 @@ def run_load(args, data):
 
         def on_start(self):
             self.account = accounts[random.randrange(len(accounts))]
-            self.client.headers.update({**https, "Authorization": f"Token {self.account['token']}"})
+            self.client.headers.update({**proxied(), "Authorization": f"Token {self.account['token']}"})
 
     class Matcher(Account):
         """A REST client pulling recommendations."""

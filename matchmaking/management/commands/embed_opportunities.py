@@ -21,7 +21,13 @@ class Command(BaseCommand):
         ids = list(Opportunity.objects.order_by("id").values_list("id", flat=True))
         with tqdm(total=len(ids), unit="posting", disable=options["verbosity"] == 0) as bar:
             done = embed_opportunities(ids, batch_size=batch_size, force=force, progress=bar.update)
-        self.stdout.write(self.style.SUCCESS(f"Embedded {done} of {len(ids)} postings."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Embedded {done} of {len(ids)} postings; the others were up to date."
+                if done < len(ids)
+                else f"Embedded {done} of {len(ids)} postings."
+            )
+        )
         failed = OpportunityEmbedding.objects.filter(status=EmbeddingStatus.FAILED).count()
         if failed:
             self.stderr.write(f"{failed} posting(s) could not be embedded; run this again to retry them.")
