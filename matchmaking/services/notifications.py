@@ -100,13 +100,28 @@ MATCH_SUBJECTS = {
 }
 
 
+def _sides(match):
+    """(the organization that expressed interest, the one that answers it, the opportunity that
+    interest was expressed in)."""
+    request, offer, initiator = match.request, match.offer, match.initiated_by
+    if initiator.pk == request.organization_id:
+        return initiator, offer.organization, offer
+    return initiator, request.organization, request
+
+
+def _pair_lines(match):
+    return [
+        _("Request: %(title)s (%(organization)s)")
+        % {"title": match.request.title, "organization": match.request.organization.name},
+        _("Offer: %(title)s (%(organization)s)")
+        % {"title": match.offer.title, "organization": match.offer.organization.name},
+    ]
+
+
 def match_event(match, kind, *, organization_ids, actor, note=""):
     """Tells the editors of `organization_ids` (but not the actor) about a step of a match."""
     request, offer = match.request, match.offer
-    initiator = match.initiated_by
-    responder = offer.organization if initiator.pk == request.organization_id else request.organization
-    # the opportunity the step is about: the one that interest was expressed in
-    about = offer if initiator.pk == request.organization_id else request
+    initiator, responder, about = _sides(match)
 
     def compose():
         values = {
@@ -121,10 +136,7 @@ def match_event(match, kind, *, organization_ids, actor, note=""):
         lines = [
             subject + ".",
             "",
-            _("Request: %(title)s (%(organization)s)")
-            % {"title": request.title, "organization": request.organization.name},
-            _("Offer: %(title)s (%(organization)s)")
-            % {"title": offer.title, "organization": offer.organization.name},
+            *_pair_lines(match),
             _("Status: %(status)s") % {"status": match.get_status_display()},
         ]
         if note:
@@ -142,24 +154,6 @@ def match_event(match, kind, *, organization_ids, actor, note=""):
 
 
 # --------------------------------------------------------------------------- follow-ups of matches
-
-
-def _sides(match):
-    """(the organization that expressed interest, the one that answers it, the opportunity that
-    interest was expressed in)."""
-    request, offer, initiator = match.request, match.offer, match.initiated_by
-    if initiator.pk == request.organization_id:
-        return initiator, offer.organization, offer
-    return initiator, request.organization, request
-
-
-def _pair_lines(match):
-    return [
-        _("Request: %(title)s (%(organization)s)")
-        % {"title": match.request.title, "organization": match.request.organization.name},
-        _("Offer: %(title)s (%(organization)s)")
-        % {"title": match.offer.title, "organization": match.offer.organization.name},
-    ]
 
 
 def proposal_reminder(match, *, days, expires_on):
