@@ -128,26 +128,24 @@ class OpportunitySerializer(serializers.ModelSerializer):
         def current(name):  # the value after this change, for partial updates too
             return attrs[name] if name in attrs else getattr(self.instance, name, None)
 
-        errors = {}
-        try:
-            Opportunity.clean_dates(current("starts_on"), current("ends_on"), current("application_deadline"))
-        except DjangoValidationError as error:
-            errors.update(error.message_dict)
-        try:
-            Opportunity.clean_lists(
-                current("direction"), {name: attrs[name] for name in LIST_LIMITS if name in attrs}
-            )
-        except DjangoValidationError as error:
-            errors.update(error.message_dict)
         several = attrs.pop("several_partners", None)
-        try:
-            Opportunity.clean_capacity(current("capacity"), several)
-        except DjangoValidationError as error:
-            errors.update(error.message_dict)
-        try:
-            Opportunity.clean_needs(current("direction"), {name: current(name) for name in NEEDS_FIELDS})
-        except DjangoValidationError as error:
-            errors.update(error.message_dict)
+        errors = {}
+        for check in (
+            lambda: Opportunity.clean_dates(
+                current("starts_on"), current("ends_on"), current("application_deadline")
+            ),
+            lambda: Opportunity.clean_lists(
+                current("direction"), {name: attrs[name] for name in LIST_LIMITS if name in attrs}
+            ),
+            lambda: Opportunity.clean_capacity(current("capacity"), several),
+            lambda: Opportunity.clean_needs(
+                current("direction"), {name: current(name) for name in NEEDS_FIELDS}
+            ),
+        ):
+            try:
+                check()
+            except DjangoValidationError as error:
+                errors.update(error.message_dict)
         if errors:
             raise serializers.ValidationError(errors)
         return attrs
