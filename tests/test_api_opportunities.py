@@ -258,6 +258,46 @@ def test_list_makes_a_fixed_number_of_queries(
     assert len(response.json()["results"]) == 12
 
 
+def test_lists_come_in_the_order_of_their_reference_data(client_for, institute):
+    # Given in an order of their own; read back in each reference model's ordering (objectives by
+    # framework, then position), in the list and for one opportunity alike.
+    opportunity = make_opportunity(
+        institute,
+        "offer",
+        "Mentoring",
+        themes=["information_systems", "taxonomy", "forest"],
+        languages=["pt", "en", "fr"],
+        eligible_groups=["sids", "APAC", "ldc"],
+        eligible_countries=["CL", "BE", "WS"],
+    )
+    opportunity.objectives.set(
+        opportunity.objectives.model.objects.filter(code__in=["GBF-TARGET-20", "1.2", "1.1"])
+    )
+    expected = {
+        "themes": [theme.pk for theme in opportunity.themes.all()],
+        "objectives": [objective.code for objective in opportunity.objectives.all()],
+        "languages": [language.pk for language in opportunity.languages.all()],
+        "eligible_groups": [group.pk for group in opportunity.eligible_groups.all()],
+        "eligible_countries": [country.pk for country in opportunity.eligible_countries.all()],
+    }
+    assert expected["themes"] == ["forest", "taxonomy", "information_systems"]
+    assert expected["objectives"][-1] == "GBF-TARGET-20" and expected["eligible_countries"] == [
+        "BE",
+        "CL",
+        "WS",
+    ]
+    client = client_for("anonymous")
+    listed = client.get(URL).json()["results"][0]
+    shown = client.get(detail(opportunity)).json()
+    for name, keys in expected.items():
+        assert listed[name] == shown[name] == keys, name
+
+
+def test_filters_choose_in_the_list_and_never_hide_one_opportunity(client_for, party_request):
+    assert client_for("anonymous").get(URL, {"direction": "offer"}).json()["results"] == []
+    assert client_for("anonymous").get(detail(party_request), {"direction": "offer"}).status_code == 200
+
+
 # --------------------------------------------------------------------------- update
 
 

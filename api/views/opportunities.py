@@ -16,9 +16,8 @@ from api.serializers.opportunities import (
     RenewSerializer,
 )
 from matchmaking.filtersets import OpportunityFilterSet
-from matchmaking.models import (
-    Opportunity,
-)
+from matchmaking.models import Opportunity
+from matchmaking.models.opportunities import list_keys
 from matchmaking.recommendations.recommend import recommend
 from matchmaking.services.embeddings import ensure_embedded
 from matchmaking.services.opportunities import close_opportunity, renew_opportunity, reopen_opportunity
@@ -46,7 +45,20 @@ class OpportunityViewSet(
         )
         if self.action in ("matches", "who_could_help", "invite"):  # the opportunity itself is not serialized
             return queryset
+        if self.action in ("list", "retrieve"):  # their lists are read as keys (see with_list_keys)
+            return queryset
         return queryset.with_lists()
+
+    def filter_queryset(self, queryset):
+        # The filters choose among the list; one opportunity is found by its id alone.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+    def paginate_queryset(self, queryset):
+        return with_list_keys(super().paginate_queryset(queryset))
+
+    def get_object(self):
+        opportunity = super().get_object()
+        return with_list_keys([opportunity])[0] if self.action == "retrieve" else opportunity
 
     def perform_create(self, serializer):
         self.check_object_permissions(self.request, serializer.validated_data["organization"])
@@ -56,7 +68,7 @@ class OpportunityViewSet(
         request=None,
         responses={200: OpportunitySerializer, 409: error("Already closed.")},
     )
-    @action(detail=True, methods=["post"], filter_backends=[])
+    @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         """Closes an opportunity: it stays public but is no longer recommended."""
         opportunity = self.get_object()
@@ -71,7 +83,7 @@ class OpportunityViewSet(
             409: error("Not closed."),
         },
     )
-    @action(detail=True, methods=["post"], filter_backends=[])
+    @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
         """Opens a closed opportunity again (not one that has ended or whose deadline has passed)."""
         opportunity = self.get_object()
@@ -89,7 +101,7 @@ class OpportunityViewSet(
             409: error("A draft, or a posting without an end date."),
         },
     )
-    @action(detail=True, methods=["post"], filter_backends=[])
+    @action(detail=True, methods=["post"])
     def renew(self, request, pk=None):
         """Extends an open or closed posting in one step: a later end date, and its application deadline
         if it has one (given, or moved by as many days). A closed posting opens again and is recommended
@@ -107,7 +119,7 @@ class OpportunityViewSet(
             400: validation_error("Invalid limit."),
         },
     )
-    @action(detail=True, filter_backends=[], pagination_class=None)
+    @action(detail=True, pagination_class=None)
     def matches(self, request, pk=None):
         """The opportunities recommended for this one, best first: open offers for a request, open
         requests for an offer; never one that is expired, ineligible or of the same organization."""
@@ -134,7 +146,6 @@ class OpportunityViewSet(
         detail=True,
         url_path="who-could-help",
         permission_classes=[IsEditor],
-        filter_backends=[],
         pagination_class=None,
     )
     def who_could_help(self, request, pk=None):
@@ -159,7 +170,6 @@ class OpportunityViewSet(
         methods=["post"],
         url_path="who-could-help/invite",
         permission_classes=[IsEditor],
-        filter_backends=[],
     )
     def invite(self, request, pk=None):
         """Invites an organization suggested by who-could-help to help with this request: its editors are
@@ -169,3 +179,12 @@ class OpportunityViewSet(
         body.is_valid(raise_exception=True)
         invitation = invite_to_help(opportunity, body.validated_data["organization"], user=request.user)
         return Response(HelpInvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+
+def with_list_keys(opportunities):
+    """The opportunities, each with the keys of its lists in `list_keys` (which the serializer reads
+    instead of prefetched rows): five small queries for a whole page."""
+    keys = list_keys([opportunity.pk for opportunity in opportunities])
+    for opportunity in opportunities:
+        opportunity.list_keys = keys[opportunity.pk]
+    return opportunities

@@ -432,6 +432,25 @@ class Opportunity(models.Model):
         )
 
 
+def list_keys(ids):
+    """Opportunity id -> list field (LIST_FIELDS) -> the keys of its rows (objectives by code, as the
+    API and ranking name them), each list in the related model's ordering: one query per field and no
+    model rows, for reading the lists of many opportunities at once."""
+    keys = {pk: {field: [] for field in LIST_FIELDS} for pk in ids}
+    for field in LIST_FIELDS:
+        relation = getattr(Opportunity, field).field
+        source, target = relation.m2m_field_name(), relation.m2m_reverse_field_name()
+        rows = relation.remote_field.through.objects.filter(**{f"{source}_id__in": list(keys)})
+        # Ordering by the relation orders by the related model's own ordering (when the relation is
+        # not also selected under its name).
+        rows = rows.order_by(f"{source}_id", target).values_list(
+            f"{source}_id", f"{target}__code" if field == "objectives" else f"{target}_id"
+        )
+        for opportunity_id, key in rows:
+            keys[opportunity_id][field].append(key)
+    return keys
+
+
 class OpportunityEmbedding(models.Model):
     """The vector of an opportunity's text, with the model that made it and a hash of the text, so that
     unchanged text is never embedded twice and a model change re-embeds."""

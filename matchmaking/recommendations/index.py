@@ -428,14 +428,15 @@ def reading():
 
 
 def warm():
-    """Builds the index, loads the embedding model and embeds the vocabulary's phrases now: a process
-    about to serve calls it, so that its first matches call, its first text search and the first
-    posting it embeds are as fast as the others. A failure (the database not reachable yet) is
-    logged, and the first call builds instead."""
+    """Builds the index, loads the embedding model and the language identifier and embeds the
+    vocabulary's phrases now: a process about to serve calls it, so that its first matches call, its
+    first text search and the first posting it embeds are as fast as the others. A failure (the
+    database not reachable yet) is logged, and the first call builds instead."""
     try:
         with reading():
             pass
         embedding.read_terms(embedding.embedder().encode(["warm"]))  # the model, and the terms' phrases
+        embedding.text_language("warm", "")  # search tells the language of what it is asked
     except Exception:  # noqa: BLE001 - serving must start anyway
         logger.exception("Could not warm the recommendation index")
 
