@@ -24,8 +24,10 @@ What it does, on 127.0.0.1 only, bounded in time:
    https and, for each simulated person, an X-Forwarded-For address of their own, as the reverse
    proxy sets them (the server trusts one proxy, DJANGO_NUM_PROXIES=1, so the throttles count per
    person, not for the whole test at once);
-4. prints throughput, p50/p95/p99 latency and the error rate, overall and per request, and the
-   answers second by second around the restart when --restart-db-at is given.
+4. prints throughput, p50/p95/p99 latency and the error rate, overall and per request, the
+   answers second by second around the restart when --restart-db-at is given, and the anchor: the
+   numpy exact top-10 over as many vectors of the model's dimension, measured before the load, with
+   the matches call's p95 as a multiple of it.
 
 Locust patches the standard library for gevent when imported, so Django never runs in this process:
 the preparation is a subprocess, and locust is imported only after it.
@@ -101,6 +103,7 @@ def prepare(args):
 
     from matchmaking.choices import MemberRole, Moderation, OpportunityStatus
     from matchmaking.models import Membership, Opportunity, Organization
+    from matchmaking.recommendations.embedding import embedder
 
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
@@ -136,6 +139,7 @@ def prepare(args):
                 "ids": random.Random(1).sample(ids, min(len(ids), 5000)),
                 "pages": max(1, len(ids) // 20),
                 "users": users,
+                "dim": embedder().dim,
             }
         )
     )
@@ -338,6 +342,13 @@ def report(stats, codes, timeline, elapsed, args, data):
         f"{total.num_requests} ({rate:.2%})"
     )
     print("Answers by status:", dict(sorted(codes.items())))
+    anchor_p50, anchor_p95 = data["anchor"]
+    matches = stats.get("/api/v1/opportunities/{id}/matches/", "GET")
+    print(
+        f"numpy exact top-10 over {data['postings']} x {data['dim']} (before the load): p50={anchor_p50:.2f} ms "
+        f"p95={anchor_p95:.2f} ms; matches p95 under load = "
+        f"{matches.get_response_time_percentile(0.95) / anchor_p95:.0f} x numpy"
+    )
     for error in stats.errors.values():
         print(f"  {error.occurrences} x {error.method} {error.name}: {error.error}")
     if args.restart_db_at is not None:
@@ -378,6 +389,10 @@ def main():
         raise SystemExit(prepared.stderr)
     data = json.loads(prepared.stdout.strip().splitlines()[-1])
     print(f"{data['postings']} postings ready (filled in {data['fill_seconds']} s).", flush=True)
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_matches import numpy_exact_top10
+
+    data["anchor"] = numpy_exact_top10(data["postings"], data["dim"])
 
     env = server_environment(args)
     server = subprocess.Popen(gunicorn_command(args), cwd=ROOT, env=env, start_new_session=True)
